@@ -1,0 +1,76 @@
+#include "lb/listener.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+
+#include "lb/frontend.h"
+#include "lb/tcp_session.h"
+#include "lb/worker.h"
+
+namespace tether::lb {
+
+namespace {
+using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+}
+
+Listener::Listener(Worker& worker, Frontend& frontend)
+    : worker_(worker),
+      frontend_(frontend),
+      acceptor_(worker.context()),
+      backoff_(worker.context()) {}
+
+std::error_code Listener::open(const asio::ip::tcp::endpoint& endpoint) {
+  std::error_code ec;
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.set_option(reuse_port(true), ec);
+  // "[::]:443" next to "0.0.0.0:443" must not collide, so v6 listeners are v6 only.
+  if (!ec && endpoint.address().is_v6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) acceptor_.close();
+  return ec;
+}
+
+asio::ip::tcp::endpoint Listener::local_endpoint() const {
+  std::error_code ec;
+  return acceptor_.local_endpoint(ec);
+}
+
+void Listener::start() {
+  accept();
+}
+
+void Listener::close() {
+  std::error_code ignored;
+  acceptor_.close(ignored);
+  backoff_.cancel();
+}
+
+void Listener::accept() {
+  acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
+    if (!acceptor_.is_open()) return;  // closed for shutdown
+    if (!ec) {
+      std::make_shared<TcpSession>(worker_, frontend_, std::move(socket))->start();
+      accept();
+      return;
+    }
+    if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
+        ec == asio::error::no_memory || ec.value() == ENFILE) {
+      // Out of resources: pause instead of spinning on an error that will repeat at once.
+      spdlog::warn("frontend {}: accept failed ({}); pausing 100ms", frontend_.name(),
+                   ec.message());
+      backoff_.expires_after(std::chrono::milliseconds(100));
+      backoff_.async_wait([this](std::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) accept();
+      });
+      return;
+    }
+    // Errors that concern one connection (e.g. the client reset before accept): keep accepting.
+    spdlog::debug("frontend {}: accept: {}", frontend_.name(), ec.message());
+    accept();
+  });
+}
+
+}  // namespace tether::lb

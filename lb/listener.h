@@ -1,0 +1,35 @@
+// One SO_REUSEPORT acceptor of one frontend address on one worker. The kernel spreads incoming
+// connections over the workers' acceptors of the same address.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/v6_only.hpp>
+#include <asio/steady_timer.hpp>
+#include <string>
+
+namespace tether::lb {
+
+struct Frontend;
+class Worker;
+
+class Listener {
+ public:
+  Listener(Worker& worker, Frontend& frontend);
+
+  // Opens, binds and listens; the message names the address and the OS error.
+  std::error_code open(const asio::ip::tcp::endpoint& endpoint);
+  asio::ip::tcp::endpoint local_endpoint() const;
+
+  void start();  // worker thread
+  void close();  // worker thread
+
+ private:
+  void accept();
+
+  Worker& worker_;
+  Frontend& frontend_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;  // out of descriptors: retry later instead of spinning
+};
+
+}  // namespace tether::lb

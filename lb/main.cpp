@@ -1,0 +1,112 @@
+// tether: the daemon's command line (SPEC §2).
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <asio/signal_set.hpp>
+#include <iostream>
+
+#include "config/loader.h"
+#include "lb/daemon.h"
+
+namespace {
+
+constexpr int kExitInvalidConfig = 1;
+constexpr int kExitUsage = 2;
+
+// A load balancer holds two descriptors per connection: take the hard limit, not the default.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+void wait_for_signals(asio::signal_set& signals, tether::lb::Daemon& daemon) {
+  signals.async_wait([&](std::error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      spdlog::warn("SIGHUP: configuration reload is not supported yet; still serving");
+    } else {
+      spdlog::info("{} received", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      daemon.shutdown();
+    }
+    wait_for_signals(signals, daemon);
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tether: a load balancer that keeps every client on one server"};
+  std::string config_file;
+  std::string log_level;
+  unsigned threads = 0;
+  bool check = false;
+  bool version = false;
+  app.add_option("-c,--config", config_file, "configuration file (YAML)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error (overrides log.level)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--threads", threads, "worker threads (overrides threads; 0 = one per core)");
+  app.add_flag("--check", check, "validate the configuration, print a summary and exit");
+  app.add_flag("--version", version, "print the version and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+  if (version) {
+    std::cout << "tether " << TETHER_VERSION << "\n";
+    return 0;
+  }
+  if (config_file.empty()) {
+    std::cerr << "tether: -c FILE is required (see --help)\n";
+    return kExitUsage;
+  }
+
+  auto loaded = tether::config::load_file(config_file);
+  if (!loaded.ok()) {
+    for (const auto& e : loaded.errors)
+      std::cerr << e << "\n";
+    std::cerr << "tether: " << loaded.errors.size() << " error(s) in " << config_file << "\n";
+    return kExitInvalidConfig;
+  }
+  auto config = std::move(*loaded.config);
+  if (check) {
+    std::cout << tether::config::summary(config);
+    return 0;
+  }
+  if (app.count("--threads")) config.threads = threads;
+  if (log_level.empty()) log_level = config.log.level;
+
+  auto logger = spdlog::stderr_color_mt("tether");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+
+  signal(SIGPIPE, SIG_IGN);
+  raise_descriptor_limit();
+
+  std::unique_ptr<tether::lb::Daemon> daemon;
+  try {
+    daemon = std::make_unique<tether::lb::Daemon>(std::move(config));
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return kExitUsage;
+  }
+  if (auto error = daemon->bind()) {
+    spdlog::error("{}", *error);
+    return kExitUsage;
+  }
+  asio::signal_set signals(daemon->control(), SIGTERM, SIGINT, SIGHUP);
+  wait_for_signals(signals, *daemon);
+  spdlog::info("tether {} started: {} workers", TETHER_VERSION, daemon->worker_count());
+  daemon->run();
+  return 0;
+}

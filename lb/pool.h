@@ -1,0 +1,122 @@
+// A pool at run time: its servers, its stick table, and the immutable snapshot of the servers
+// that take new clients (with their Maglev table) that workers place clients with.
+//
+// Threading: the control thread calls republish() after any server state change; it builds a
+// new PoolSnapshot off the data path and publishes it. Workers read snapshots through their own
+// SnapshotCache: one relaxed atomic load per placement, a lock only in the rare event that a new
+// snapshot was published since the worker last looked.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <vector>
+
+#include "config/config.h"
+#include "lb/affinity_key.h"
+#include "lb/maglev.h"
+#include "lb/server.h"
+#include "lb/stick_table.h"
+
+namespace tether::lb {
+
+// Why a client went where it went (SPEC §6 affinity explain; metrics).
+enum class Decision : std::uint8_t { stick, hash, cookie, fallback, none, count_ };
+const char* to_string(Decision);
+
+// Why a pinned client was placed somewhere other than its pin (SPEC §6a).
+enum class BreakCause : std::uint8_t {
+  server_down,
+  server_maint,
+  drain_deadline,
+  expired,
+  evicted,
+  cookie_invalid,
+  removed,
+  count_
+};
+const char* to_string(BreakCause);
+
+struct PoolSnapshot {
+  std::vector<std::uint32_t> candidates;  // ids of the servers that take new clients
+  MaglevTable table;                      // entries index `candidates`
+};
+
+struct Placement {
+  Server* server = nullptr;
+  Decision decision = Decision::none;
+};
+
+class Pool {
+ public:
+  // `stick_timeout` 0 (or affinity none) means no stick table: pure consistent hashing.
+  Pool(const config::PoolConfig& config, std::chrono::milliseconds stick_timeout,
+       std::uint64_t stick_capacity);
+
+  const std::string& name() const { return config_.name; }
+  const config::PoolConfig& config() const { return config_; }
+  std::span<const std::unique_ptr<Server>> servers() const { return servers_; }
+  Server* find_server(const std::string& name) const;
+  StickTable* stick_table() const { return stick_.get(); }
+
+  // Rebuilds the snapshot from the servers' current states and publishes it. Control thread only.
+  void republish();
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  std::shared_ptr<const PoolSnapshot> snapshot() const;  // takes the publish lock
+
+  // Chooses a server for a client (SPEC §4). `key` is null for a client without affinity.
+  // `tried` holds servers whose connect already failed for this client: they are skipped and the
+  // stick table is not consulted again. Counts the decision, and a broken affinity by cause.
+  // Thread-safe (locks one stick-table shard).
+  Placement place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
+                  std::span<const std::uint32_t> tried, Clock::time_point now);
+
+  // Records where a client was actually served (HAProxy's "store-request": after a retry the pin
+  // follows the server that answered).
+  void pin(const AffinityKey& key, const Server& server, Clock::time_point now);
+
+  std::uint64_t decisions(Decision d) const { return decisions_[static_cast<int>(d)].load(); }
+  std::uint64_t breaks(BreakCause c) const { return breaks_[static_cast<int>(c)].load(); }
+
+ private:
+  Server* choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
+                     std::span<const std::uint32_t> tried);
+  void count(Decision d) {
+    decisions_[static_cast<int>(d)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void count(BreakCause c) { breaks_[static_cast<int>(c)].fetch_add(1, std::memory_order_relaxed); }
+
+  config::PoolConfig config_;
+  std::vector<std::unique_ptr<Server>> servers_;
+  std::unique_ptr<StickTable> stick_;
+
+  mutable std::mutex publish_mutex_;
+  std::shared_ptr<const PoolSnapshot> current_;  // guarded by publish_mutex_
+  std::atomic<std::uint64_t> generation_{0};
+
+  std::atomic<std::uint64_t> round_robin_{0};
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)> decisions_{};
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)> breaks_{};
+};
+
+// A worker's view of one pool's current snapshot. Owned by one thread; not shared.
+class SnapshotCache {
+ public:
+  const PoolSnapshot& get(const Pool& pool) {
+    const std::uint64_t generation = pool.generation();
+    if (generation != generation_ || !snapshot_) {
+      snapshot_ = pool.snapshot();
+      generation_ = generation;
+    }
+    return *snapshot_;
+  }
+
+ private:
+  std::uint64_t generation_ = 0;
+  std::shared_ptr<const PoolSnapshot> snapshot_;
+};
+
+}  // namespace tether::lb

@@ -1,0 +1,49 @@
+// A server of a pool at run time: its configuration, its states (SPEC §4) and its counters.
+// States are written by the control thread (health checks, admin API) and read by workers;
+// counters are written by workers. All fields are atomics, relaxed: a worker acting on a state
+// one event late is fine, because every state change also republishes the pool's snapshot.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "config/config.h"
+
+namespace tether::lb {
+
+enum class AdminState : std::uint8_t { ready, drain, maint };
+const char* to_string(AdminState);
+
+struct Server {
+  Server(std::uint32_t id, config::ServerConfig config) : id(id), config(std::move(config)) {}
+
+  const std::uint32_t id;  // index in the pool's server list
+  const config::ServerConfig config;
+
+  std::atomic<AdminState> admin_state{AdminState::ready};
+  std::atomic<bool> healthy{true};
+
+  std::atomic<std::uint32_t> active{0};
+  std::atomic<std::uint64_t> total{0};
+  std::atomic<std::uint64_t> bytes_in{0};   // from clients to the server
+  std::atomic<std::uint64_t> bytes_out{0};  // from the server to clients
+  std::atomic<std::uint64_t> connect_failures{0};
+
+  const std::string& name() const { return config.name; }
+
+  bool has_capacity(std::uint32_t max_connections) const {
+    return max_connections == 0 || active.load(std::memory_order_relaxed) < max_connections;
+  }
+  // Ready and up: may be chosen for a client with no affinity yet.
+  bool takes_new_clients() const {
+    return healthy.load(std::memory_order_relaxed) &&
+           admin_state.load(std::memory_order_relaxed) == AdminState::ready;
+  }
+  // Drain keeps the clients pinned to it; maint and down do not.
+  bool takes_pinned_clients() const {
+    return healthy.load(std::memory_order_relaxed) &&
+           admin_state.load(std::memory_order_relaxed) != AdminState::maint;
+  }
+};
+
+}  // namespace tether::lb

@@ -1,0 +1,59 @@
+// One worker thread: its own io_context (concurrency hint 1, so Asio takes no locks), its own
+// SO_REUSEPORT acceptors, and the sessions it accepted. A session never leaves its worker, so
+// session state needs no lock. Other threads talk to a worker only through asio::post.
+#pragma once
+
+#include <asio/executor_work_guard.hpp>
+#include <asio/io_context.hpp>
+#include <memory>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "lb/pool.h"
+
+namespace tether::lb {
+
+class AccessLog;
+class Listener;
+class TcpSession;
+
+class Worker {
+ public:
+  Worker(unsigned index, std::size_t pool_count, AccessLog& access_log);
+  ~Worker();
+
+  unsigned index() const { return index_; }
+  asio::io_context& context() { return context_; }
+  AccessLog& access_log() { return access_log_; }
+
+  // This worker's view of a pool's current snapshot (worker thread only).
+  const PoolSnapshot& snapshot(const Pool& pool, std::size_t pool_index) {
+    return caches_[pool_index].get(pool);
+  }
+
+  void add_listener(std::unique_ptr<Listener> listener);  // before start()
+  void start();
+  void join();
+
+  // Thread-safe: each posts to the worker's io_context.
+  void close_listeners();
+  void close_sessions();
+  void stop();
+
+  // Worker thread only.
+  void track(TcpSession* session) { sessions_.insert(session); }
+  void untrack(TcpSession* session) { sessions_.erase(session); }
+
+ private:
+  const unsigned index_;
+  asio::io_context context_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_;
+  AccessLog& access_log_;
+  std::vector<SnapshotCache> caches_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unordered_set<TcpSession*> sessions_;
+  std::thread thread_;
+};
+
+}  // namespace tether::lb
