@@ -66,12 +66,12 @@ struct PoolConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";    // trace | debug | info | warn | error
+  std::string level = "info";     // trace | debug | info | warn | error
   std::string access = "stdout";  // stdout | off | a file path
 };
 
 struct Config {
-  std::string file;  // the path it was loaded from, for messages
+  std::string file;      // the path it was loaded from, for messages
   unsigned threads = 0;  // 0 = one worker per core
   Duration shutdown_grace = std::chrono::seconds(30);
   LogConfig log;

@@ -1,0 +1,66 @@
+// summary(): what `tether --check` prints, one screen an operator can compare with intent.
+#include <sstream>
+
+#include "config/duration.h"
+#include "config/loader.h"
+
+namespace tether::config {
+namespace {
+
+// "fe01.contoso.net:443 (10.0.0.11:443)" when a name was resolved, else the text as written.
+std::string describe(const Address& address) {
+  std::ostringstream resolved;
+  resolved << address.endpoint;
+  if (resolved.str() == address.text) return address.text;
+  return address.text + " (" + resolved.str() + ")";
+}
+
+std::string off_or(Duration duration) {
+  return duration == Duration::zero() ? "off" : format_duration(duration);
+}
+
+void describe_affinity(std::ostream& out, const AffinityConfig& affinity) {
+  out << "affinity " << to_string(affinity.type);
+  if (affinity.type == AffinityType::none) return;
+  out << " /" << affinity.ipv4_mask << " /" << affinity.ipv6_mask;
+  if (affinity.timeout == Duration::zero()) {
+    out << " no stick table";
+  } else {
+    out << " timeout " << format_duration(affinity.timeout) << " table " << affinity.table_size;
+  }
+}
+
+}  // namespace
+
+std::string summary(const Config& config) {
+  std::ostringstream out;
+  out << "config OK: " << config.file << "\n";
+  out << "threads " << (config.threads == 0 ? "auto" : std::to_string(config.threads))
+      << "  shutdown_grace " << off_or(config.shutdown_grace) << "  log " << config.log.level
+      << "  access " << config.log.access << "\n";
+
+  for (const FrontendConfig& frontend : config.frontends) {
+    out << "frontend " << frontend.name << "  " << to_string(frontend.mode) << "  listen ";
+    for (std::size_t i = 0; i < frontend.listen.size(); ++i) {
+      out << (i == 0 ? "" : ",") << describe(frontend.listen[i]);
+    }
+    out << "  -> pool " << frontend.pool << "  idle " << off_or(frontend.idle_timeout) << "  ";
+    describe_affinity(out, frontend.affinity);
+    out << "\n";
+  }
+
+  for (const PoolConfig& pool : config.pools) {
+    out << "pool " << pool.name << "  " << to_string(pool.balance) << "  seed " << pool.hash_seed
+        << "  connect " << format_duration(pool.connect_timeout) << "  server "
+        << format_duration(pool.server_timeout) << "  retries " << pool.retries
+        << "  max_connections "
+        << (pool.max_connections == 0 ? "unlimited" : std::to_string(pool.max_connections)) << "\n";
+    for (const ServerConfig& server : pool.servers) {
+      out << "  server " << server.name << "  " << describe(server.address) << "  weight "
+          << server.weight << "\n";
+    }
+  }
+  return out.str();
+}
+
+}  // namespace tether::config
