@@ -1,0 +1,96 @@
+// The per-connection cost of choosing a server: Maglev lookup (key hash + table read) and the
+// stick table (hit, miss, insert), single-threaded and with 8 threads contending.
+#include <benchmark/benchmark.h>
+
+#include <random>
+
+#include "lb/affinity_key.h"
+#include "lb/maglev.h"
+#include "lb/stick_table.h"
+
+namespace tether::lb {
+namespace {
+
+std::vector<MaglevBackend> servers(int n) {
+  std::vector<MaglevBackend> result;
+  for (int i = 0; i < n; ++i)
+    result.push_back({"fe" + std::to_string(i), 1});
+  return result;
+}
+
+std::vector<AffinityKey> clients(std::size_t n, std::uint32_t seed = 1) {
+  std::mt19937 random(seed);
+  std::vector<AffinityKey> keys;
+  for (std::size_t i = 0; i < n; ++i)
+    keys.push_back(source_key(asio::ip::address_v4(random()), 32, 64));
+  return keys;
+}
+
+void MaglevBuild(benchmark::State& state) {
+  const auto backends = servers(static_cast<int>(state.range(0)));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(MaglevTable::build(backends, 0));
+}
+BENCHMARK(MaglevBuild)->Arg(3)->Arg(100)->Unit(benchmark::kMillisecond);
+
+// Key hash plus table read: what a new client costs.
+void MaglevLookup(benchmark::State& state) {
+  const auto table = MaglevTable::build(servers(static_cast<int>(state.range(0))), 0);
+  const auto keys = clients(1 << 16);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(table.pick(key_hash(keys[i++ & 0xFFFF], 0)));
+  }
+}
+BENCHMARK(MaglevLookup)->Arg(3)->Arg(100);
+
+// A table of `range(0)` live clients; every lookup hits. With threads, all share one table.
+void StickHit(benchmark::State& state) {
+  static StickTable* table = nullptr;
+  static std::vector<AffinityKey> keys;
+  const auto entries = static_cast<std::size_t>(state.range(0));
+  if (state.thread_index() == 0) {
+    table = new StickTable(entries, std::chrono::hours(1));
+    keys = clients(entries);
+    const auto now = Clock::now();
+    for (std::size_t i = 0; i < entries; ++i)
+      table->pin(keys[i], i % 7, now);
+  }
+  std::mt19937 random(state.thread_index());
+  const auto now = Clock::now();
+  for (auto _ : state)
+    benchmark::DoNotOptimize(table->find(keys[random() % entries], now));
+  if (state.thread_index() == 0) {
+    state.counters["entries"] = double(table->size());
+    delete table;
+  }
+}
+BENCHMARK(StickHit)->Arg(1'000'000)->Threads(1)->Threads(8)->UseRealTime();
+
+void StickMiss(benchmark::State& state) {
+  StickTable table(1'000'000, std::chrono::hours(1));
+  const auto present = clients(500'000, 1);
+  const auto absent = clients(1 << 16, 2);
+  const auto now = Clock::now();
+  for (std::size_t i = 0; i < present.size(); ++i)
+    table.pin(present[i], 1, now);
+  std::size_t i = 0;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(table.find(absent[i++ & 0xFFFF], now));
+}
+BENCHMARK(StickMiss);
+
+// Inserts into a full table: each pin evicts the least recently used entry.
+void StickInsertAtCapacity(benchmark::State& state) {
+  StickTable table(100'000, std::chrono::hours(1));
+  const auto keys = clients(1 << 20);
+  const auto now = Clock::now();
+  std::size_t i = 0;
+  for (auto _ : state)
+    table.pin(keys[i++ & 0xFFFFF], 1, now);
+  state.counters["evictions"] = double(table.evictions());
+}
+BENCHMARK(StickInsertAtCapacity);
+
+}  // namespace
+}  // namespace tether::lb
