@@ -1,0 +1,99 @@
+// One simulated Front End: its HTTP listeners (one per address any pool gives it: a Lync pool maps
+// 80, 443, 4443 and 8080 to the same machine), its "SIP" check port, its state and its one
+// session store. Its listeners and connections are spread over every io_context of the pool.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "tools/pool/http_connection.h"
+#include "tools/pool/io_context_pool.h"
+#include "tools/pool/session_store.h"
+
+namespace tether::pool {
+
+// up: answers. failed: its ports refuse connections (the machine is gone). hung: accepts and
+// never answers (a wedged process), on both its HTTP ports and its check port.
+enum class ServerState { up, failed, hung };
+
+std::string_view to_string(ServerState);
+
+// Where a simulated server listens. Port 0 means "any free port"; PoolServer reports the port
+// it got.
+struct ServerSpec {
+  std::string name;
+  std::vector<asio::ip::tcp::endpoint> http;
+  asio::ip::tcp::endpoint check;
+};
+
+struct ServerOptions {
+  // Also set (and accept) IIS's own ASP.NET_SessionId cookie next to X-Session.
+  bool set_cookie = false;
+  std::size_t max_sessions = SessionStore::default_capacity;
+};
+
+class PoolServer : public HttpConnection::Handler {
+ public:
+  PoolServer(ServerSpec spec, const ServerOptions& options, IoContextPool& io);
+  ~PoolServer() override;
+
+  PoolServer(const PoolServer&) = delete;
+  PoolServer& operator=(const PoolServer&) = delete;
+
+  // Binds every listener on every io_context before the workers run. On failure returns false
+  // and says which address and why in `error`.
+  bool listen(std::string& error);
+
+  const std::string& name() const { return spec_.name; }
+  // The bound endpoints (no port 0 once listen() succeeded).
+  const std::vector<asio::ip::tcp::endpoint>& http_endpoints() const { return spec_.http; }
+  const asio::ip::tcp::endpoint& check_endpoint() const { return spec_.check; }
+
+  ServerState state() const { return state_.load(std::memory_order_acquire); }
+
+  // Moves to `state` on every io_context; `applied` runs (on a worker) once all have, with the
+  // first error (a port that could not be bound again). Callable from any thread.
+  using Applied = std::function<void(std::error_code)>;
+  void set_state(ServerState state, Applied applied);
+  // The same, blocking; never from one of the pool's own worker threads.
+  std::error_code set_state_and_wait(ServerState state);
+
+  std::uint64_t requests_served() const { return requests_.load(std::memory_order_relaxed); }
+  std::size_t sessions_held() const { return sessions_.size(); }
+  void clear_sessions() { sessions_.clear(); }
+
+  // HttpConnection::Handler for the HTTP ports.
+  bool silent() const override { return state() == ServerState::hung; }
+  void on_request(HttpConnection& connection, const HttpConnection::Request& request) override;
+
+ private:
+  struct Shard;
+  class CheckResponder;
+
+  void accept(Shard& shard, asio::ip::tcp::socket socket, HttpConnection::Handler& handler,
+              const HttpConnection::Options& options);
+  std::error_code open_listeners(Shard& shard, bool resolve_ports, asio::ip::tcp::endpoint& failed);
+  std::error_code apply(Shard& shard, ServerState state);
+
+  ServerSpec spec_;
+  ServerOptions options_;
+  std::unique_ptr<CheckResponder> check_responder_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<ServerState> state_{ServerState::up};
+  std::mutex state_change_mutex_;
+  std::atomic<std::uint64_t> requests_{0};
+  SessionStore sessions_;
+  const std::string greeting_;
+  const std::string session_not_held_;
+};
+
+}  // namespace tether::pool
