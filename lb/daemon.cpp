@@ -35,9 +35,9 @@ std::string describe(const asio::ip::tcp::endpoint& e) {
 }  // namespace
 
 Daemon::Daemon(config::Config config)
-    : config_(std::move(config)),
+    : control_work_(control_.get_executor()),
+      config_(std::move(config)),
       access_log_(config_.log.access),
-      control_work_(control_.get_executor()),
       shutdown_timer_(control_) {
   for (const auto& p : config_.pools) {
     const auto [timeout, capacity] = stick_settings(config_, p.name);
@@ -49,6 +49,7 @@ Daemon::Daemon(config::Config config)
       ++index;  // validated: the pool exists
     frontends_.push_back(std::make_unique<Frontend>(f, *pools_[index], index));
   }
+  health_ = std::make_unique<health::Monitor>(control_, pools_);
   const unsigned n = worker_count_for(config_.threads);
   for (unsigned i = 0; i < n; ++i)
     workers_.push_back(std::make_unique<Worker>(i, pools_.size(), access_log_));
@@ -124,6 +125,7 @@ void Daemon::shutdown() {
   asio::post(control_, [this] {
     if (stopping_) return;
     stopping_ = true;
+    health_->stop();
     spdlog::info("stopping: listeners closed, {} connections open, grace {}ms",
                  active_connections(), config_.shutdown_grace.count());
     for (auto& w : workers_)

@@ -9,12 +9,14 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "health/monitor.h"
 #include "lb/access_log.h"
 #include "lb/frontend.h"
 #include "lb/pool.h"
@@ -39,6 +41,15 @@ class Daemon {
   // `shutdown_grace`, then the rest are closed. Thread-safe.
   void shutdown();
 
+  // Sets a server's admin state (SPEC §4); `drain_deadline` only with drain: maint follows then.
+  // Control thread only.
+  void set_server_state(Pool& pool, Server& server, AdminState state,
+                        std::optional<config::Duration> drain_deadline = std::nullopt);
+
+  bool stopping() const { return stopping_; }  // control thread only
+  std::chrono::steady_clock::time_point started() const { return started_; }
+  const health::Monitor& health() const { return *health_; }
+
   asio::io_context& control() { return control_; }
   const config::Config& config() const { return config_; }
   std::span<const std::unique_ptr<Pool>> pools() const { return pools_; }
@@ -55,15 +66,18 @@ class Daemon {
   void watch_shutdown(std::chrono::steady_clock::time_point deadline, bool forced);
   void finish();
 
+  asio::io_context control_;
+  asio::executor_work_guard<asio::io_context::executor_type> control_work_;
   config::Config config_;
   AccessLog access_log_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Pool>> pools_;
   std::vector<std::unique_ptr<Frontend>> frontends_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::pair<std::string, asio::ip::tcp::endpoint>> bound_;  // frontend, address
 
-  asio::io_context control_;
-  asio::executor_work_guard<asio::io_context::executor_type> control_work_;
+  std::unique_ptr<health::Monitor> health_;
+  std::map<const Server*, asio::steady_timer> drain_timers_;
   asio::steady_timer shutdown_timer_;
   bool stopping_ = false;  // control thread only
 };

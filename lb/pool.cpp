@@ -103,38 +103,45 @@ Server* Pool::choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
   return nullptr;
 }
 
-Placement Pool::place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
-                      std::span<const std::uint32_t> tried, Clock::time_point now) {
-  std::optional<std::uint32_t> previous;  // the pin this client had, if it is being broken
-  if (stick_ && key && tried.empty()) {
-    const auto found = stick_->find(*key, now);
-    if (found.status == StickTable::Lookup::Status::hit) {
-      Server& pinned = *servers_[found.server];
-      if (pinned.takes_pinned_clients() && pinned.has_capacity(config_.max_connections)) {
-        count(Decision::stick);
-        return {&pinned, Decision::stick};
-      }
-      if (pinned.takes_pinned_clients()) {
-        // Full (max_connections): placed elsewhere for this connection, the pin is kept.
-      } else {
-        count(pinned.admin_state.load(std::memory_order_relaxed) == AdminState::maint
-                  ? BreakCause::server_maint
-                  : BreakCause::server_down);
-      }
-    } else if (found.status == StickTable::Lookup::Status::expired) {
-      previous = found.server;
+Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
+                           std::uint64_t key_hash, std::span<const std::uint32_t> tried) {
+  using Status = StickTable::Lookup::Status;
+  std::optional<BreakCause> broken;
+  if (pin.status == Status::hit) {
+    Server& pinned = *servers_[pin.server];
+    if (pinned.takes_pinned_clients()) {
+      if (pinned.has_capacity(config_.max_connections)) return {{&pinned, Decision::stick}, {}};
+      // Full (max_connections): this connection goes elsewhere, the pin stays.
+    } else if (pinned.admin_state.load(std::memory_order_relaxed) == AdminState::maint) {
+      broken = pinned.maint_from_deadline.load(std::memory_order_relaxed)
+                   ? BreakCause::drain_deadline
+                   : BreakCause::server_maint;
+    } else {
+      broken = BreakCause::server_down;
     }
   }
   Server* chosen = choose_new(snapshot, key_hash, tried);
-  if (!chosen) {
-    count(Decision::none);
-    return {};
-  }
-  if (previous && *previous != chosen->id) count(BreakCause::expired);
+  if (!chosen) return {{nullptr, Decision::none}, broken};
+  if (pin.status == Status::expired && pin.server != chosen->id) broken = BreakCause::expired;
   const Decision d =
       config_.balance == config::Balance::maglev ? Decision::hash : Decision::fallback;
-  count(d);
-  return {chosen, d};
+  return {{chosen, d}, broken};
+}
+
+Placement Pool::place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
+                      std::span<const std::uint32_t> tried, Clock::time_point now) {
+  StickTable::Lookup pin;
+  if (stick_ && key && tried.empty()) pin = stick_->find(*key, now);
+  const Verdict verdict = decide(snapshot, pin, key_hash, tried);
+  count(verdict.placement.decision);
+  if (verdict.broken) count(*verdict.broken);
+  return verdict.placement;
+}
+
+Placement Pool::explain(const AffinityKey* key, std::uint64_t key_hash, Clock::time_point now) {
+  StickTable::Lookup pin;
+  if (stick_ && key) pin = stick_->peek(*key, now);
+  return decide(*snapshot(), pin, key_hash, {}).placement;
 }
 
 void Pool::pin(const AffinityKey& key, const Server& server, Clock::time_point now) {

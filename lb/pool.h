@@ -10,8 +10,10 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -74,14 +76,32 @@ class Pool {
   Placement place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
                   std::span<const std::uint32_t> tried, Clock::time_point now);
 
+  // Where place() would send the client now, and why, changing nothing (admin API explain).
+  Placement explain(const AffinityKey* key, std::uint64_t key_hash, Clock::time_point now);
+
   // Records where a client was actually served (HAProxy's "store-request": after a retry the pin
   // follows the server that answered).
   void pin(const AffinityKey& key, const Server& server, Clock::time_point now);
+
+  // Called by workers when a connect to `server` fails (health `observe`). Set once before the
+  // workers start; the callback must be thread-safe (it posts to the control thread).
+  void set_connect_failure_observer(std::function<void(Server&)> observer) {
+    connect_failure_observer_ = std::move(observer);
+  }
+  void observe_connect_failure(Server& server) const {
+    if (connect_failure_observer_) connect_failure_observer_(server);
+  }
 
   std::uint64_t decisions(Decision d) const { return decisions_[static_cast<int>(d)].load(); }
   std::uint64_t breaks(BreakCause c) const { return breaks_[static_cast<int>(c)].load(); }
 
  private:
+  struct Verdict {
+    Placement placement;
+    std::optional<BreakCause> broken;
+  };
+  Verdict decide(const PoolSnapshot& snapshot, StickTable::Lookup pin, std::uint64_t key_hash,
+                 std::span<const std::uint32_t> tried);
   Server* choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
                      std::span<const std::uint32_t> tried);
   void count(Decision d) {
@@ -97,6 +117,7 @@ class Pool {
   std::shared_ptr<const PoolSnapshot> current_;  // guarded by publish_mutex_
   std::atomic<std::uint64_t> generation_{0};
 
+  std::function<void(Server&)> connect_failure_observer_;
   std::atomic<std::uint64_t> round_robin_{0};
   std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)> decisions_{};
   std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)> breaks_{};

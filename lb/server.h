@@ -5,7 +5,9 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "config/config.h"
 
@@ -22,6 +24,12 @@ struct Server {
 
   std::atomic<AdminState> admin_state{AdminState::ready};
   std::atomic<bool> healthy{true};
+  // In maint because a drain deadline passed: pinned clients moved off it count as
+  // "drain_deadline" breaks rather than "server_maint".
+  std::atomic<bool> maint_from_deadline{false};
+
+  // When a drain with a deadline turns into maint. Control thread only.
+  std::optional<std::chrono::system_clock::time_point> drain_deadline;
 
   std::atomic<std::uint32_t> active{0};
   std::atomic<std::uint64_t> total{0};

@@ -189,6 +189,17 @@ StickTable::Lookup StickTable::find(const AffinityKey& key, Clock::time_point no
   return {Lookup::Status::hit, server};
 }
 
+StickTable::Lookup StickTable::peek(const AffinityKey& key, Clock::time_point now) const {
+  const std::uint64_t hash = hash_of(key);
+  Shard& shard = shard_for(hash);
+  std::lock_guard lock(shard.mutex);
+  const std::uint32_t position = shard.find(key, static_cast<std::uint32_t>(hash));
+  if (position == kNil) return {};
+  const auto& node = shard.node_at(position);
+  return {node.last_used + timeout_ <= now ? Lookup::Status::expired : Lookup::Status::hit,
+          node.server};
+}
+
 void StickTable::pin(const AffinityKey& key, std::uint32_t server, Clock::time_point now) {
   const std::uint64_t hash = hash_of(key);
   Shard& shard = shard_for(hash);

@@ -35,6 +35,9 @@ class StickTable {
   // Locks one shard.
   Lookup find(const AffinityKey& key, Clock::time_point now);
 
+  // As find(), but changes nothing: for the admin API's "where would this client go".
+  Lookup peek(const AffinityKey& key, Clock::time_point now) const;
+
   // Pins `key` to `server` (insert or overwrite), evicting the shard's least recently used entry
   // when full. Locks one shard.
   void pin(const AffinityKey& key, std::uint32_t server, Clock::time_point now);

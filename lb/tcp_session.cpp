@@ -101,6 +101,7 @@ void TcpSession::on_connect(std::error_code ec) {
   if (end_) return;
   if (ec) {
     server_->connect_failures.fetch_add(1, std::memory_order_relaxed);
+    frontend_.pool.observe_connect_failure(*server_);
     server_->active.fetch_sub(1, std::memory_order_relaxed);
     tried_.push_back(server_->id);
     server_ = nullptr;
