@@ -43,4 +43,16 @@ const char* to_string(Balance balance) {
   return "?";
 }
 
+const char* to_string(HealthConfig::Type type) {
+  switch (type) {
+    case HealthConfig::Type::tcp:
+      return "tcp";
+    case HealthConfig::Type::http:
+      return "http";
+    case HealthConfig::Type::none:
+      return "none";
+  }
+  return "?";
+}
+
 }  // namespace tether::config

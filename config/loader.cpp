@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <initializer_list>
@@ -23,7 +25,7 @@ namespace tether::config {
 namespace {
 
 // Where a map sits in the schema; the not-supported-yet table is keyed by it.
-enum class Section { root, log, frontend, affinity, pool, server };
+enum class Section { root, admin, log, frontend, affinity, pool, health, server };
 
 bool any_value(const YAML::Node&) {
   return true;
@@ -50,12 +52,11 @@ struct NotSupportedYet {
 };
 
 // SPEC §3 keys whose features are not built yet. They are refused, never silently accepted: an
-// operator must not believe that TLS or health checking is on when it is not. When a feature
+// operator must not believe that TLS or cookie affinity is on when it is not. When a feature
 // lands, delete its line here and give the key a reader in the matching Loader::read_* function
 // (keys refused only for some values, like `mode`, already have a reader that accepts every SPEC
 // value). This is the only list of them.
 const NotSupportedYet kNotSupportedYet[] = {
-    {Section::root, "admin", "", any_value},
     {Section::root, "state_file", "", any_value},
     {Section::frontend, "tls", "", any_value},
     {Section::frontend, "mode", "mode http",
@@ -69,7 +70,8 @@ const NotSupportedYet kNotSupportedYet[] = {
     {Section::affinity, "cookie", "", any_value},
     {Section::affinity, "fallback", "", any_value},
     {Section::pool, "tls", "", any_value},
-    {Section::pool, "health", "", any_value},
+    {Section::health, "type", "type https",
+     [](const YAML::Node& v) { return scalar_is(v, "https"); }},
     {Section::server, "send_proxy", "send_proxy v1",
      [](const YAML::Node& v) { return scalar_is(v, "v1"); }},
     {Section::server, "send_proxy", "send_proxy v2",
@@ -183,6 +185,127 @@ Parsed<T> to_choice(const YAML::Node& node, Choices<T> choices) {
   return failure("expected " + names + ", got " + describe(node));
 }
 
+bool is_visible_ascii(char c) {
+  return c > ' ' && c < 0x7f;
+}
+
+// An http check's request target goes verbatim into "GET <path> HTTP/1.1".
+Parsed<std::string> to_check_path(const YAML::Node& node) {
+  Parsed<std::string> path = to_text(node);
+  if (!path.ok()) return path;
+  if (!path.value->starts_with('/')) return failure(describe(node) + " must start with '/'");
+  if (!std::all_of(path.value->begin(), path.value->end(), is_visible_ascii)) {
+    return failure(describe(node) + " contains a space or a control character");
+  }
+  return path;
+}
+
+// An http check's Host header (a name, possibly with a port).
+Parsed<std::string> to_check_host(const YAML::Node& node) {
+  Parsed<std::string> host = to_text(node);
+  if (!host.ok()) return host;
+  if (host.value->empty()) return failure("expected a host name, got \"\"");
+  if (!std::all_of(host.value->begin(), host.value->end(), is_visible_ascii)) {
+    return failure(describe(node) + " contains a space or a control character");
+  }
+  return host;
+}
+
+std::string_view trim(std::string_view text) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!text.empty() && space(text.front()))
+    text.remove_prefix(1);
+  while (!text.empty() && space(text.back()))
+    text.remove_suffix(1);
+  return text;
+}
+
+// health.expect_status: "200", "200-399" or a comma list of both, "200,204,300-399".
+Parsed<std::vector<StatusRange>> to_status_ranges(const YAML::Node& node) {
+  const std::string expected =
+      "expected status codes like \"200-399\", \"200\" or \"200,204,300-399\", got ";
+  if (!node.IsScalar()) return failure(expected + describe(node));
+  const std::string& text = node.Scalar();
+  const auto code = [&](std::string_view digits, unsigned& out) -> std::optional<Failure> {
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), out);
+    if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+      return failure(expected + describe(node));
+    }
+    if (out < 100 || out > 599) {
+      return failure("status " + std::string(digits) + " in " + describe(node) +
+                     " is not in 100..599");
+    }
+    return std::nullopt;
+  };
+  std::vector<StatusRange> ranges;
+  std::string_view rest = text;
+  while (true) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = trim(rest.substr(0, comma));
+    const std::size_t dash = item.find('-');
+    StatusRange range;
+    if (auto bad = code(trim(item.substr(0, dash)), range.low)) return std::move(*bad);
+    range.high = range.low;
+    if (dash != std::string_view::npos) {
+      if (auto bad = code(trim(item.substr(dash + 1)), range.high)) return std::move(*bad);
+      if (range.low > range.high) {
+        return failure("range " + std::string(item) + " in " + describe(node) + " is backwards: " +
+                       std::to_string(range.low) + " is above " + std::to_string(range.high));
+      }
+    }
+    ranges.push_back(range);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+  return ranges;
+}
+
+// 127.0.0.0/8 and ::1 (also as ::ffff:127.x.y.z): only processes of this machine reach them.
+bool is_loopback(const asio::ip::address& address) {
+  if (address.is_v4()) return address.to_v4().is_loopback();
+  const asio::ip::address_v6 v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6).is_loopback();
+  return v6.is_loopback();
+}
+
+// Two listening addresses that cannot both be bound: equal, or the same port and family with
+// either one the wildcard (v6 listeners are v6-only, so 0.0.0.0 and [::] do not overlap).
+bool overlaps(const asio::ip::tcp::endpoint& a, const asio::ip::tcp::endpoint& b) {
+  if (a.port() != b.port() || a.address().is_v4() != b.address().is_v4()) return false;
+  return a == b || a.address().is_unspecified() || b.address().is_unspecified();
+}
+
+// The admin bearer token: the file's content with surrounding whitespace (the final newline an
+// editor or `echo` adds) trimmed. A relative path is taken from the configuration's folder.
+constexpr std::size_t kMaxTokenBytes = 4096;
+
+Parsed<std::string> read_token_file(const std::string& written, const std::string& config_file) {
+  if (written.empty()) return failure("expected a file path, got \"\"");
+  std::filesystem::path path(written);
+  if (path.is_relative()) path = std::filesystem::path(config_file).parent_path() / path;
+  const std::string name = "\"" + path.string() + "\"";
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (in == nullptr) return failure("cannot read " + name + ": " + std::strerror(errno));
+  // One byte more than allowed tells a too long file (or /dev/urandom) from a full one.
+  std::string content(kMaxTokenBytes + 1, '\0');
+  content.resize(std::fread(content.data(), 1, content.size(), in));
+  const int read_error = std::ferror(in) ? errno : 0;
+  std::fclose(in);
+  if (read_error != 0) return failure("cannot read " + name + ": " + std::strerror(read_error));
+  if (content.size() > kMaxTokenBytes) {
+    return failure(name + " is longer than " + std::to_string(kMaxTokenBytes) +
+                   " bytes; it must hold just the token");
+  }
+  const std::string token(trim(content));
+  if (token.empty()) return failure(name + " is empty; it must hold the token");
+  if (!std::all_of(token.begin(), token.end(), is_visible_ascii)) {
+    return failure(name +
+                   ": the token contains a space or a non-printable character, which an "
+                   "Authorization: Bearer header cannot carry");
+  }
+  return token;
+}
+
 // ---- The walk over the document ----
 
 // yaml-cpp marks are 0-based and an empty value is marked where the next token starts, so an
@@ -213,6 +336,8 @@ struct Key {
 // Where the values that frontends sharing a pool must agree on were written.
 struct FrontendMarks {
   Mark pool;
+  Mark affinity_ipv4_mask;
+  Mark affinity_ipv6_mask;
   Mark affinity_timeout;
   Mark affinity_table_size;
 };
@@ -233,6 +358,7 @@ class Loader {
     }
     read_root(root);
     check_frontends_against_pools();
+    check_admin_against_frontends();
     return finish();
   }
 
@@ -344,6 +470,7 @@ class Loader {
              [&](const Field& f) { set(f, to_integer(f.value, 0u, 1024u), config_.threads); }},
             {"shutdown_grace",
              [&](const Field& f) { set(f, to_duration(f.value), config_.shutdown_grace); }},
+            {"admin", [&](const Field& f) { read_admin(f); }},
             {"log", [&](const Field& f) { read_log(f); }},
             {"frontends",
              [&](const Field& f) {
@@ -358,6 +485,41 @@ class Loader {
              }},
         });
     if (is_map) require(root, {"frontends"});
+  }
+
+  void read_admin(const Field& map) {
+    AdminConfig admin;
+    bool listen_read = false;
+    bool token_file_written = false;
+    const bool is_map =
+        read_map(map, Section::admin,
+                 {
+                     {"listen",
+                      [&](const Field& f) {
+                        admin_listen_ = f;
+                        if (std::optional<Address> listen =
+                                take(f, to_address(f.value, PortZero::allowed))) {
+                          admin.listen = std::move(*listen);
+                          listen_read = true;
+                        }
+                      }},
+                     {"token_file",
+                      [&](const Field& f) {
+                        token_file_written = true;
+                        if (std::optional<std::string> path = take(f, to_text(f.value))) {
+                          admin.token_file = *path;
+                          set(f, read_token_file(*path, file_), admin.token);
+                        }
+                      }},
+                 });
+    if (!is_map) return;
+    require(map, {"listen"});
+    // Without a token anyone who reaches the port may drain servers or reload.
+    if (listen_read && !token_file_written && !is_loopback(admin.listen.endpoint.address())) {
+      error(admin_listen_->mark, admin_listen_->path,
+            "a non-loopback address requires admin.token_file");
+    }
+    config_.admin = std::move(admin);
   }
 
   void read_log(const Field& map) {
@@ -387,7 +549,7 @@ class Loader {
   void read_frontend(const Field& item) {
     FrontendConfig frontend;
     frontend.mark = item.mark;
-    FrontendMarks marks{item.mark, item.mark, item.mark};
+    FrontendMarks marks{item.mark, item.mark, item.mark, item.mark, item.mark};
     const bool is_map = read_map(
         item, Section::frontend,
         {
@@ -446,44 +608,50 @@ class Loader {
   }
 
   void read_affinity(const Field& map, AffinityConfig& affinity, FrontendMarks& marks) {
+    marks.affinity_ipv4_mask = marks.affinity_ipv6_mask = map.key_mark;
     marks.affinity_timeout = marks.affinity_table_size = map.key_mark;
-    read_map(
-        map, Section::affinity,
-        {
-            {"type",
-             [&](const Field& f) {
-               set(f,
-                   to_choice<AffinityType>(f.value, {{"source", AffinityType::source},
-                                                     {"cookie", AffinityType::cookie},
-                                                     {"none", AffinityType::none}}),
-                   affinity.type);
-             }},
-            {"ipv4_mask",
-             [&](const Field& f) { set(f, to_integer(f.value, 0u, 32u), affinity.ipv4_mask); }},
-            {"ipv6_mask",
-             [&](const Field& f) { set(f, to_integer(f.value, 0u, 128u), affinity.ipv6_mask); }},
-            {"timeout",
-             [&](const Field& f) {
-               marks.affinity_timeout = f.mark;
-               set(f, to_duration(f.value), affinity.timeout);
-             }},
-            {"table_size",
-             [&](const Field& f) {
-               marks.affinity_table_size = f.mark;
-               set(f, to_integer<std::uint64_t>(f.value, 1, 100'000'000), affinity.table_size);
-             }},
-            {"client_address",
-             [&](const Field& f) {
-               take(f,
-                    to_choice<std::string_view>(f.value, {{"connection", "connection"},
-                                                          {"x-forwarded-for", "x-forwarded-for"}}));
-             }},
-            {"trusted_proxies",
-             [&](const Field& f) {
-               for_each_item(f, "CIDRs",
-                             [&](const Field& cidr) { take(cidr, to_text(cidr.value)); });
-             }},
-        });
+    read_map(map, Section::affinity,
+             {
+                 {"type",
+                  [&](const Field& f) {
+                    set(f,
+                        to_choice<AffinityType>(f.value, {{"source", AffinityType::source},
+                                                          {"cookie", AffinityType::cookie},
+                                                          {"none", AffinityType::none}}),
+                        affinity.type);
+                  }},
+                 {"ipv4_mask",
+                  [&](const Field& f) {
+                    marks.affinity_ipv4_mask = f.mark;
+                    set(f, to_integer(f.value, 0u, 32u), affinity.ipv4_mask);
+                  }},
+                 {"ipv6_mask",
+                  [&](const Field& f) {
+                    marks.affinity_ipv6_mask = f.mark;
+                    set(f, to_integer(f.value, 0u, 128u), affinity.ipv6_mask);
+                  }},
+                 {"timeout",
+                  [&](const Field& f) {
+                    marks.affinity_timeout = f.mark;
+                    set(f, to_duration(f.value), affinity.timeout);
+                  }},
+                 {"table_size",
+                  [&](const Field& f) {
+                    marks.affinity_table_size = f.mark;
+                    set(f, to_integer<std::uint64_t>(f.value, 1, 100'000'000), affinity.table_size);
+                  }},
+                 {"client_address",
+                  [&](const Field& f) {
+                    take(f, to_choice<std::string_view>(f.value,
+                                                        {{"connection", "connection"},
+                                                         {"x-forwarded-for", "x-forwarded-for"}}));
+                  }},
+                 {"trusted_proxies",
+                  [&](const Field& f) {
+                    for_each_item(f, "CIDRs",
+                                  [&](const Field& cidr) { take(cidr, to_text(cidr.value)); });
+                  }},
+             });
   }
 
   void read_pool(const Field& item) {
@@ -524,9 +692,106 @@ class Loader {
                    to_integer<std::uint32_t>(f.value, 0, std::numeric_limits<std::uint32_t>::max()),
                    pool.max_connections);
              }},
+            {"health", [&](const Field& f) { read_health(f, pool); }},
         });
     if (is_map) require(item, {"name", "servers"});
     config_.pools.push_back(std::move(pool));
+  }
+
+  void read_health(const Field& map, PoolConfig& pool) {
+    using Type = HealthConfig::Type;
+    HealthConfig health;  // written: every default is the SPEC's
+    // A type that is refused or misspelt is reported once; nothing is checked against it.
+    bool type_known = !(map.value.IsMap() && map.value["type"].IsDefined());
+    bool timing_known = true;
+    std::optional<Field> timeout_written, interval_written, observe_written;
+    std::vector<Field> http_only;  // keys meaningless unless type is http
+    const bool is_map = read_map(
+        map, Section::health,
+        {
+            {"type",
+             [&](const Field& f) {
+               if (std::optional<Type> type = take(
+                       f, to_choice<Type>(
+                              f.value,
+                              {{"tcp", Type::tcp}, {"http", Type::http}, {"none", Type::none}}))) {
+                 health.type = *type;
+                 type_known = true;
+               }
+             }},
+            {"port",
+             [&](const Field& f) {
+               set(f, to_integer<std::uint16_t>(f.value, 1, 65535), health.port);
+             }},
+            {"interval",
+             [&](const Field& f) {
+               interval_written = f;
+               const std::optional<Duration> interval = take(f, to_positive_duration(f.value));
+               if (interval) health.interval = *interval;
+               timing_known = timing_known && interval.has_value();
+             }},
+            {"timeout",
+             [&](const Field& f) {
+               timeout_written = f;
+               const std::optional<Duration> timeout = take(f, to_positive_duration(f.value));
+               if (timeout) health.timeout = *timeout;
+               timing_known = timing_known && timeout.has_value();
+             }},
+            {"rise", [&](const Field& f) { set(f, to_integer(f.value, 1u, 100u), health.rise); }},
+            {"fall", [&](const Field& f) { set(f, to_integer(f.value, 1u, 100u), health.fall); }},
+            {"path",
+             [&](const Field& f) {
+               http_only.push_back(f);
+               set(f, to_check_path(f.value), health.path);
+             }},
+            {"host",
+             [&](const Field& f) {
+               http_only.push_back(f);
+               set(f, to_check_host(f.value), health.host);
+             }},
+            {"expect_status",
+             [&](const Field& f) {
+               http_only.push_back(f);
+               set(f, to_status_ranges(f.value), health.expect_status);
+             }},
+            {"observe",
+             [&](const Field& f) {
+               observe_written = f;
+               set(f, to_bool(f.value), health.observe);
+             }},
+        });
+    if (!is_map) return;
+    pool.health_configured = true;
+
+    if (type_known && health.type != Type::http) {
+      // A check that is not what the operator meant (a typo'd or forgotten `type: http`).
+      for (const Field& f : http_only) {
+        error(f.key_mark, f.path,
+              std::string("only for http checks (type is ") + to_string(health.type) + ")");
+      }
+    }
+    if (type_known && health.type == Type::none) {
+      if (!observe_written) {
+        health.observe = false;
+      } else if (health.observe) {
+        error(observe_written->mark, observe_written->path,
+              "true needs checks to bring a server back up, and type none has none");
+      }
+    }
+    if (timing_known && health.timeout > health.interval) {
+      // Blame the key that was written; a default cannot be the mistake.
+      const std::string timeout = format_duration(health.timeout);
+      const std::string interval = format_duration(health.interval);
+      const std::string why = ": a check would still run when the next one is due";
+      if (timeout_written) {
+        error(timeout_written->mark, timeout_written->path,
+              timeout + " is longer than interval " + interval + why);
+      } else if (interval_written) {
+        error(interval_written->mark, interval_written->path,
+              interval + " is shorter than the default timeout " + timeout + why);
+      }
+    }
+    pool.health = std::move(health);
   }
 
   void read_servers(const Field& list, PoolConfig& pool) {
@@ -566,7 +831,8 @@ class Loader {
   }
 
   // Every frontend names an existing pool, and frontends sharing a pool share its stick table,
-  // so they must agree on the table's lifetime and size. Reported at the later frontend.
+  // so they must agree on what its keys mean (the masks), its lifetime and its size. Reported at
+  // the later frontend.
   void check_frontends_against_pools() {
     std::map<std::string, std::size_t> first_user;  // pool name -> index of its first frontend
     for (std::size_t i = 0; i < config_.frontends.size(); ++i) {
@@ -591,6 +857,16 @@ class Loader {
                                 config_.frontends[first->second].name + ")";
       const std::string why = ", which shares pool \"" + frontend.pool +
                               "\" and so its stick table; frontends of one pool must agree";
+      if (frontend.affinity.ipv4_mask != theirs.ipv4_mask) {
+        error(marks.affinity_ipv4_mask, path + ".affinity.ipv4_mask",
+              std::to_string(frontend.affinity.ipv4_mask) + " differs from " +
+                  std::to_string(theirs.ipv4_mask) + " in " + other + why);
+      }
+      if (frontend.affinity.ipv6_mask != theirs.ipv6_mask) {
+        error(marks.affinity_ipv6_mask, path + ".affinity.ipv6_mask",
+              std::to_string(frontend.affinity.ipv6_mask) + " differs from " +
+                  std::to_string(theirs.ipv6_mask) + " in " + other + why);
+      }
       if (frontend.affinity.timeout != theirs.timeout) {
         error(marks.affinity_timeout, path + ".affinity.timeout",
               format_duration(frontend.affinity.timeout) + " differs from " +
@@ -601,6 +877,24 @@ class Loader {
               std::to_string(frontend.affinity.table_size) + " differs from " +
                   std::to_string(theirs.table_size) + " in " + other + why);
       }
+    }
+  }
+
+  // The admin port cannot be one a frontend listens on (port 0 is fresh at each bind).
+  void check_admin_against_frontends() {
+    if (!config_.admin || !admin_listen_) return;
+    const Address& admin = config_.admin->listen;
+    if (admin.endpoint.port() == 0) return;
+    for (const auto& [endpoint, field] : listeners_) {
+      if (!overlaps(admin.endpoint, endpoint)) continue;
+      std::ostringstream theirs;
+      theirs << endpoint;
+      error(admin_listen_->mark, admin_listen_->path,
+            "\"" + admin.text + "\" " +
+                (admin.endpoint == endpoint ? "is already listened on"
+                                            : "overlaps " + theirs.str() + ", listened on") +
+                " by " + field.path + " (line " + std::to_string(field.mark.line) + ")");
+      return;
     }
   }
 
@@ -629,7 +923,8 @@ class Loader {
   std::vector<FrontendMarks> frontend_marks_;  // parallel to config_.frontends
   std::map<std::string, Mark> frontend_names_;
   std::map<std::string, Mark> pool_names_;
-  std::map<asio::ip::tcp::endpoint, Field> listeners_;
+  std::map<asio::ip::tcp::endpoint, Field> listeners_;  // of frontends, port 0 left out
+  std::optional<Field> admin_listen_;
   std::vector<Problem> errors_;
 };
 

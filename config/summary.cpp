@@ -30,6 +30,31 @@ void describe_affinity(std::ostream& out, const AffinityConfig& affinity) {
   }
 }
 
+std::string describe(const std::vector<StatusRange>& ranges) {
+  std::string text;
+  for (const StatusRange& range : ranges) {
+    if (!text.empty()) text += ",";
+    text += std::to_string(range.low);
+    if (range.high != range.low) text += "-" + std::to_string(range.high);
+  }
+  return text;
+}
+
+// "health tcp port 5061 every 5s timeout 2s rise 2 fall 3 observe"
+void describe_health(std::ostream& out, const HealthConfig& health) {
+  out << "health " << to_string(health.type);
+  if (health.type == HealthConfig::Type::none) return;
+  out << " port " << (health.port == 0 ? "(server's)" : std::to_string(health.port));
+  if (health.type == HealthConfig::Type::http) {
+    out << " GET " << health.path << " Host "
+        << (health.host.empty() ? "(server's address)" : health.host) << " expect "
+        << describe(health.expect_status);
+  }
+  out << " every " << format_duration(health.interval) << " timeout "
+      << format_duration(health.timeout) << " rise " << health.rise << " fall " << health.fall
+      << (health.observe ? " observe" : " no observe");
+}
+
 }  // namespace
 
 std::string summary(const Config& config) {
@@ -38,6 +63,10 @@ std::string summary(const Config& config) {
   out << "threads " << (config.threads == 0 ? "auto" : std::to_string(config.threads))
       << "  shutdown_grace " << off_or(config.shutdown_grace) << "  log " << config.log.level
       << "  access " << config.log.access << "\n";
+  if (config.admin) {
+    out << "admin " << describe(config.admin->listen)
+        << "  token: " << (config.admin->token.empty() ? "no" : "yes") << "\n";
+  }
 
   for (const FrontendConfig& frontend : config.frontends) {
     out << "frontend " << frontend.name << "  " << to_string(frontend.mode) << "  listen ";
@@ -55,6 +84,9 @@ std::string summary(const Config& config) {
         << format_duration(pool.server_timeout) << "  retries " << pool.retries
         << "  max_connections "
         << (pool.max_connections == 0 ? "unlimited" : std::to_string(pool.max_connections)) << "\n";
+    out << "  ";
+    describe_health(out, pool.health);
+    out << "\n";
     for (const ServerConfig& server : pool.servers) {
       out << "  server " << server.name << "  " << describe(server.address) << "  weight "
           << server.weight << "\n";

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 namespace tether::config {
@@ -81,6 +82,12 @@ TEST(GoodConfig, MinimalOneTakesEveryDefault) {
   EXPECT_EQ(pool.servers[0].weight, 1u);
   EXPECT_EQ(config.find_pool("web"), &pool);
   EXPECT_EQ(config.find_pool("nope"), nullptr);
+
+  // Without `health:` nothing is checked and nothing observed: servers are always up.
+  EXPECT_FALSE(pool.health_configured);
+  EXPECT_EQ(pool.health.type, HealthConfig::Type::none);
+  EXPECT_FALSE(pool.health.observe);
+  EXPECT_FALSE(config.admin.has_value());  // no admin port unless asked for
 }
 
 TEST(GoodConfig, FullOneReadsEverySupportedKey) {
@@ -89,6 +96,13 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
   EXPECT_EQ(config.shutdown_grace, 45s);
   EXPECT_EQ(config.log.level, "debug");
   EXPECT_EQ(config.log.access, "/var/log/tether/access.log");
+
+  ASSERT_TRUE(config.admin.has_value());
+  EXPECT_EQ(config.admin->listen.text, "[::]:9900");
+  EXPECT_EQ(config.admin->listen.endpoint,
+            asio::ip::tcp::endpoint(asio::ip::make_address("::"), 9900));
+  EXPECT_EQ(config.admin->token_file, "admin.token");  // as written, found next to the file
+  EXPECT_EQ(config.admin->token, "tether-test-token-not-a-secret");  // newline trimmed
 
   ASSERT_EQ(config.frontends.size(), 4u);
   const FrontendConfig& internal = config.frontends[0];
@@ -111,6 +125,7 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
   EXPECT_EQ(external.idle_timeout, Duration::zero());
   EXPECT_TRUE(external.listen[1].endpoint.address().is_loopback());  // "localhost:8443"
   EXPECT_EQ(external.affinity.timeout, 1h);
+  EXPECT_EQ(external.affinity.ipv6_mask, 128u);
   EXPECT_EQ(config.frontends[3].pool, external.pool);
   EXPECT_EQ(config.frontends[3].affinity.ipv6_mask, 128u);
 
@@ -129,6 +144,36 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
   EXPECT_EQ(config.pools[2].balance, Balance::round_robin);
   EXPECT_EQ(config.pools[2].retries, 0u);
   EXPECT_EQ(config.pools[2].servers[0].name, "fe01.contoso.net");
+
+  // A Front End pool is probed on its SIP port, whatever port its traffic uses.
+  const HealthConfig& sip = maglev.health;
+  EXPECT_TRUE(maglev.health_configured);
+  EXPECT_EQ(sip.type, HealthConfig::Type::tcp);
+  EXPECT_EQ(sip.port, 5061u);
+  EXPECT_EQ(sip.interval, 10s);
+  EXPECT_EQ(sip.timeout, 10s);  // equal to the interval is fine
+  EXPECT_EQ(sip.rise, 1u);
+  EXPECT_EQ(sip.fall, 100u);
+  EXPECT_TRUE(sip.observe);
+
+  const HealthConfig& http = config.pools[1].health;
+  EXPECT_EQ(http.type, HealthConfig::Type::http);
+  EXPECT_EQ(http.port, 0u);  // the server's own
+  EXPECT_EQ(http.interval, 500ms);
+  EXPECT_EQ(http.timeout, 250ms);
+  EXPECT_EQ(http.path, "/healthz?full=1");
+  EXPECT_EQ(http.host, "pool.contoso.net");
+  ASSERT_EQ(http.expect_status.size(), 3u);
+  EXPECT_EQ(http.expect_status[0].low, 200u);
+  EXPECT_EQ(http.expect_status[0].high, 200u);
+  EXPECT_EQ(http.expect_status[1].low, 204u);
+  EXPECT_EQ(http.expect_status[1].high, 204u);
+  EXPECT_EQ(http.expect_status[2].low, 300u);
+  EXPECT_EQ(http.expect_status[2].high, 399u);
+  EXPECT_FALSE(http.observe);
+
+  EXPECT_FALSE(config.pools[2].health_configured);
+  EXPECT_EQ(config.pools[2].health.type, HealthConfig::Type::none);
 }
 
 // Each bad_*.yaml holds exactly one mistake; the loader must find it at its exact place.
@@ -172,7 +217,8 @@ const BadConfig kBadConfigs[] = {
      "\"127.0.0.1:8443\" is already listened on by frontends[0].listen (line 4)"},
     {"bad_mask_range.yaml", 8, 18, "frontends[0].affinity.ipv4_mask", "\"33\" is not in 0..32"},
     {"bad_weight_zero.yaml", 9, 58, "pools[0].servers[0].weight", "\"0\" is not in 1..256"},
-    {"bad_not_supported_health.yaml", 10, 5, "pools[0].health", "not supported yet"},
+    {"bad_not_supported_health_https.yaml", 12, 13, "pools[0].health.type",
+     "type https: not supported yet"},
     {"bad_not_supported_mode_http.yaml", 5, 11, "frontends[0].mode",
      "mode http: not supported yet"},
     {"bad_not_supported_tls.yaml", 6, 5, "frontends[0].tls", "not supported yet"},
@@ -180,11 +226,31 @@ const BadConfig kBadConfigs[] = {
      "type cookie: not supported yet"},
     {"bad_not_supported_send_proxy.yaml", 9, 62, "pools[0].servers[0].send_proxy",
      "send_proxy v2: not supported yet"},
-    {"bad_not_supported_admin.yaml", 2, 1, "admin", "not supported yet"},
+    {"bad_not_supported_state_file.yaml", 2, 1, "state_file", "not supported yet"},
     // yaml-cpp notices the unclosed list of line 4 at the next key.
     {"bad_yaml_syntax.yaml", 5, 5, "YAML syntax error", "end of sequence flow not found"},
     {"bad_shared_pool_affinity.yaml", 12, 16, "frontends[1].affinity.timeout",
      "10m differs from 20m in frontends[0] (web-443), which shares pool \"web\""},
+    {"bad_shared_pool_mask.yaml", 11, 18, "frontends[1].affinity.ipv4_mask",
+     "24 differs from 32 in frontends[0] (web-443), which shares pool \"web\""},
+    {"bad_health_expect_status_backwards.yaml", 12, 22, "pools[0].health.expect_status",
+     "range 399-200 in \"399-200\" is backwards: 399 is above 200"},
+    {"bad_health_expect_status_code.yaml", 12, 22, "pools[0].health.expect_status",
+     "status 600 in \"600\" is not in 100..599"},
+    {"bad_health_path_on_tcp.yaml", 12, 7, "pools[0].health.path",
+     "only for http checks (type is tcp)"},
+    {"bad_health_timeout_over_interval.yaml", 12, 16, "pools[0].health.timeout",
+     "10s is longer than interval 5s"},
+    {"bad_health_rise_zero.yaml", 11, 13, "pools[0].health.rise", "\"0\" is not in 1..100"},
+    {"bad_health_unknown_key.yaml", 11, 7, "pools[0].health.intervall", "unknown key"},
+    {"bad_admin_no_token.yaml", 3, 11, "admin.listen",
+     "a non-loopback address requires admin.token_file"},
+    {"bad_admin_token_file_missing.yaml", 4, 15, "admin.token_file",
+     "no_such.token\": No such file or directory"},
+    {"bad_admin_unknown_key.yaml", 4, 3, "admin.tokenfile",
+     "unknown key (known keys here: listen, token_file)"},
+    {"bad_admin_listen_duplicate.yaml", 3, 11, "admin.listen",
+     "\"127.0.0.1:8443\" is already listened on by frontends[0].listen (line 6)"},
 };
 
 class BadConfigFile : public testing::TestWithParam<BadConfig> {};
@@ -295,6 +361,265 @@ TEST(LoadScenario, SharedPoolTablesMustAgreeInSizeToo) {
                             0),
             0u)
       << errors[0];
+}
+
+// ---- health (SPEC §3) ----
+
+TEST(Health, AnEmptySectionTakesTheSpecDefaults) {
+  const LoadResult result = load_string(kFrontend + kPool + "    health: {}\n", "inline.yaml");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  const PoolConfig& pool = result.config->pools[0];
+  EXPECT_TRUE(pool.health_configured);
+  const HealthConfig& health = pool.health;
+  EXPECT_EQ(health.type, HealthConfig::Type::tcp);
+  EXPECT_EQ(health.port, 0u);
+  EXPECT_EQ(health.interval, 5s);
+  EXPECT_EQ(health.timeout, 2s);
+  EXPECT_EQ(health.rise, 2u);
+  EXPECT_EQ(health.fall, 3u);
+  EXPECT_EQ(health.path, "/");
+  EXPECT_EQ(health.host, "");
+  ASSERT_EQ(health.expect_status.size(), 1u);
+  EXPECT_EQ(health.expect_status[0].low, 200u);
+  EXPECT_EQ(health.expect_status[0].high, 399u);
+  EXPECT_TRUE(health.observe);
+}
+
+TEST(Health, TypeNoneObservesNothingEither) {
+  const LoadResult result =
+      load_string(kFrontend + kPool + "    health: { type: none, port: 5061 }\n", "inline.yaml");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  EXPECT_TRUE(result.config->pools[0].health_configured);
+  EXPECT_EQ(result.config->pools[0].health.type, HealthConfig::Type::none);
+  EXPECT_FALSE(result.config->pools[0].health.observe);
+}
+
+TEST(Health, AnUnquotedSingleStatusIsAccepted) {
+  const LoadResult result = load_string(
+      kFrontend + kPool + "    health: { type: http, expect_status: 204 }\n", "inline.yaml");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  const std::vector<StatusRange>& expect = result.config->pools[0].health.expect_status;
+  ASSERT_EQ(expect.size(), 1u);
+  EXPECT_EQ(expect[0].low, 204u);
+  EXPECT_EQ(expect[0].high, 204u);
+}
+
+struct InlineCase {
+  const char* yaml_line;  // appended to kFrontend + kPool (health: a key of the pool, line 9)
+  const char* expected;   // the one error, or "" for none
+};
+
+void PrintTo(const InlineCase& c, std::ostream* out) {
+  *out << c.yaml_line;
+}
+
+class HealthRule : public testing::TestWithParam<InlineCase> {};
+
+TEST_P(HealthRule, IsEnforcedWithOneError) {
+  const std::vector<std::string> errors =
+      errors_of(kFrontend + kPool + GetParam().yaml_line + "\n");
+  if (GetParam().expected[0] == '\0') {
+    EXPECT_TRUE(errors.empty()) << testing::PrintToString(errors);
+  } else {
+    EXPECT_EQ(errors, std::vector<std::string>{GetParam().expected});
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    PoolKeys, HealthRule,
+    testing::Values(
+        InlineCase{"    health: tcp",
+                   "inline.yaml:9:13: pools[0].health: expected a map, got \"tcp\""},
+        InlineCase{"    health: { port: 0 }",
+                   "inline.yaml:9:21: pools[0].health.port: \"0\" is not in 1..65535"},
+        InlineCase{"    health: { port: 65535 }", ""},
+        InlineCase{"    health: { interval: 0 }",
+                   "inline.yaml:9:25: pools[0].health.interval: must be greater than 0"},
+        InlineCase{"    health: { timeout: 0 }",
+                   "inline.yaml:9:24: pools[0].health.timeout: must be greater than 0"},
+        InlineCase{"    health: { interval: 1s }",
+                   "inline.yaml:9:25: pools[0].health.interval: 1s is shorter than the default "
+                   "timeout 2s: a check would still run when the next one is due"},
+        InlineCase{"    health: { interval: 1s, timeout: 1s }", ""},
+        InlineCase{"    health: { timeout: 6s }",
+                   "inline.yaml:9:24: pools[0].health.timeout: 6s is longer than interval 5s: a "
+                   "check would still run when the next one is due"},
+        // A bad interval is reported once, not again as shorter than the timeout.
+        InlineCase{"    health: { interval: 5, timeout: 3s }",
+                   "inline.yaml:9:25: pools[0].health.interval: \"5\" has no unit (expected an "
+                   "integer and a unit: 500ms, 5s, 20m, 1h; or 0 for off)"},
+        InlineCase{"    health: { fall: 101 }",
+                   "inline.yaml:9:21: pools[0].health.fall: \"101\" is not in 1..100"},
+        InlineCase{"    health: { rise: 100, fall: 1 }", ""},
+        InlineCase{"    health: { observe: maybe }",
+                   "inline.yaml:9:24: pools[0].health.observe: expected true or false, got "
+                   "\"maybe\""},
+        InlineCase{"    health: { type: http, path: healthz }",
+                   "inline.yaml:9:33: pools[0].health.path: \"healthz\" must start with '/'"},
+        InlineCase{"    health: { type: http, path: \"/a b\" }",
+                   "inline.yaml:9:33: pools[0].health.path: \"/a b\" contains a space or a "
+                   "control character"},
+        InlineCase{"    health: { type: http, host: \"\" }",
+                   "inline.yaml:9:33: pools[0].health.host: expected a host name, got \"\""},
+        InlineCase{"    health: { type: http, host: \"fe01.contoso.net:8080\" }", ""},
+        InlineCase{"    health: { type: http, expect_status: abc }",
+                   "inline.yaml:9:42: pools[0].health.expect_status: expected status codes like "
+                   "\"200-399\", \"200\" or \"200,204,300-399\", got \"abc\""},
+        InlineCase{"    health: { type: http, expect_status: \"200,,300\" }",
+                   "inline.yaml:9:42: pools[0].health.expect_status: expected status codes like "
+                   "\"200-399\", \"200\" or \"200,204,300-399\", got \"200,,300\""},
+        InlineCase{"    health: { type: http, expect_status: \"200-\" }",
+                   "inline.yaml:9:42: pools[0].health.expect_status: expected status codes like "
+                   "\"200-399\", \"200\" or \"200,204,300-399\", got \"200-\""},
+        InlineCase{"    health: { type: http, expect_status: \"200,600\" }",
+                   "inline.yaml:9:42: pools[0].health.expect_status: status 600 in \"200,600\" is "
+                   "not in 100..599"},
+        InlineCase{"    health: { type: http, expect_status: \"99\" }",
+                   "inline.yaml:9:42: pools[0].health.expect_status: status 99 in \"99\" is not in "
+                   "100..599"},
+        InlineCase{"    health: { type: http, expect_status: [200] }",
+                   "inline.yaml:9:42: pools[0].health.expect_status: expected status codes like "
+                   "\"200-399\", \"200\" or \"200,204,300-399\", got a list"},
+        InlineCase{"    health: { type: http, expect_status: \"100-599\" }", ""},
+        // A typo'd or forgotten `type: http` is caught rather than probing something else.
+        InlineCase{"    health: { type: tcp, host: pool.contoso.net }",
+                   "inline.yaml:9:26: pools[0].health.host: only for http checks (type is tcp)"},
+        InlineCase{"    health: { type: none, expect_status: \"200\" }",
+                   "inline.yaml:9:27: pools[0].health.expect_status: only for http checks (type is "
+                   "none)"},
+        // A type that is itself wrong is reported once; the keys after it are not judged by it.
+        InlineCase{"    health: { type: htp, path: /x }",
+                   "inline.yaml:9:21: pools[0].health.type: expected tcp|http|none, got \"htp\""},
+        InlineCase{"    health: { type: https, path: /x }",
+                   "inline.yaml:9:21: pools[0].health.type: type https: not supported yet"},
+        // Observing real traffic can only mark servers down; without checks none comes back.
+        InlineCase{"    health: { type: none, observe: true }",
+                   "inline.yaml:9:36: pools[0].health.observe: true needs checks to bring a server "
+                   "back up, and type none has none"}));
+
+// ---- admin (SPEC §6) ----
+
+// A config whose admin section is `admin` (indented lines after "admin:").
+std::string with_admin(const std::string& admin) {
+  return "admin:\n" + admin + kFrontend + kPool;
+}
+
+// A file in the test's temporary folder holding `content`; its absolute path.
+std::string temp_file(const std::string& name, const std::string& content) {
+  const std::string path = testing::TempDir() + "/tether_config_test_" + name;
+  std::ofstream(path, std::ios::binary) << content;
+  return path;
+}
+
+LoadResult load_admin(const std::string& admin) {
+  return load_string(with_admin(admin), "inline.yaml");
+}
+
+TEST(Admin, LoopbackNeedsNoToken) {
+  for (const char* listen : {"127.0.0.1:9900", "127.4.5.6:9900", "[::1]:9900", "localhost:0",
+                             "[::ffff:127.0.0.1]:9900"}) {
+    const LoadResult result = load_admin("  listen: \"" + std::string(listen) + "\"\n");
+    ASSERT_TRUE(result.ok()) << listen << ": " << testing::PrintToString(result.errors);
+    ASSERT_TRUE(result.config->admin.has_value());
+    EXPECT_EQ(result.config->admin->listen.text, listen);
+    EXPECT_EQ(result.config->admin->token_file, "");
+    EXPECT_EQ(result.config->admin->token, "");
+  }
+}
+
+TEST(Admin, AnyOtherAddressNeedsAToken) {
+  for (const char* listen : {"0.0.0.0:9900", "[::]:9900", "10.0.0.1:9900", "[2001:db8::1]:0"}) {
+    EXPECT_EQ(
+        errors_of(with_admin("  listen: \"" + std::string(listen) + "\"\n")),
+        std::vector<std::string>{
+            "inline.yaml:2:11: admin.listen: a non-loopback address requires admin.token_file"})
+        << listen;
+  }
+  const std::string token = temp_file("ok.token", "s3cret\n");
+  const LoadResult result = load_admin("  listen: \"0.0.0.0:9900\"\n  token_file: " + token + "\n");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  EXPECT_EQ(result.config->admin->token_file, token);
+  EXPECT_EQ(result.config->admin->token, "s3cret");
+}
+
+TEST(Admin, TheTokenIsTrimmedOfSurroundingWhitespace) {
+  const std::string token = temp_file("spaces.token", " \t abc.DEF-123_~+/= \r\n\n");
+  const LoadResult result = load_admin("  listen: \"127.0.0.1:0\"\n  token_file: " + token + "\n");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  EXPECT_EQ(result.config->admin->token, "abc.DEF-123_~+/=");
+}
+
+TEST(Admin, ATokenFileMustHoldOneUsableToken) {
+  const std::string at = "inline.yaml:3:15: admin.token_file: ";
+  const auto errors = [](const std::string& path) {
+    return errors_of(with_admin("  listen: \"127.0.0.1:0\"\n  token_file: " + path + "\n"));
+  };
+  const std::string empty = temp_file("empty.token", "");
+  EXPECT_EQ(errors(empty),
+            std::vector<std::string>{at + "\"" + empty + "\" is empty; it must hold the token"});
+  const std::string blank = temp_file("blank.token", " \n\n");
+  EXPECT_EQ(errors(blank),
+            std::vector<std::string>{at + "\"" + blank + "\" is empty; it must hold the token"});
+  const std::string two_words = temp_file("two_words.token", "abc def\n");
+  EXPECT_EQ(errors(two_words),
+            std::vector<std::string>{at + "\"" + two_words +
+                                     "\": the token contains a space or a non-printable character, "
+                                     "which an Authorization: Bearer header cannot carry"});
+  const std::string huge = temp_file("huge.token", std::string(5000, 'x'));
+  EXPECT_EQ(errors(huge), std::vector<std::string>{at + "\"" + huge +
+                                                   "\" is longer than 4096 bytes; it must hold "
+                                                   "just the token"});
+  const std::string folder = testing::TempDir();
+  const std::vector<std::string> is_folder = errors(folder);
+  ASSERT_EQ(is_folder.size(), 1u);
+  EXPECT_NE(is_folder[0].find("cannot read \"" + folder), std::string::npos) << is_folder[0];
+  EXPECT_NE(is_folder[0].find("Is a directory"), std::string::npos) << is_folder[0];
+  EXPECT_EQ(errors("\"\""), std::vector<std::string>{at + "expected a file path, got \"\""});
+}
+
+TEST(Admin, ListenIsRequiredAndTheSectionIsAMap) {
+  EXPECT_EQ(errors_of(with_admin("  token_file: x\n")).size(), 2u);  // missing listen + no file x
+  EXPECT_EQ(
+      errors_of("admin: { token_file: " + temp_file("t.token", "t") + " }\n" + kFrontend + kPool),
+      std::vector<std::string>{"inline.yaml:1:8: admin.listen: missing (required)"});
+  EXPECT_EQ(
+      errors_of("admin: 127.0.0.1:9900\n" + kFrontend + kPool),
+      std::vector<std::string>{"inline.yaml:1:8: admin: expected a map, got \"127.0.0.1:9900\""});
+}
+
+TEST(Admin, ItsPortIsNoFrontendsPort) {
+  // kFrontend listens on 127.0.0.1:0, which never clashes; add one on the wildcard.
+  const std::string frontend = R"(  - name: web2
+    listen: ["0.0.0.0:8443", "[::1]:8444"]
+    pool: web
+)";
+  const auto errors = [&](const std::string& listen) {
+    return errors_of("admin: { listen: \"" + listen + "\" }\n" + kFrontend + frontend + kPool);
+  };
+  EXPECT_EQ(
+      errors("127.0.0.1:8443"),
+      std::vector<std::string>{"inline.yaml:1:18: admin.listen: \"127.0.0.1:8443\" overlaps "
+                               "0.0.0.0:8443, listened on by frontends[1].listen[0] (line 7)"});
+  EXPECT_EQ(errors("[::1]:8444"),
+            std::vector<std::string>{"inline.yaml:1:18: admin.listen: \"[::1]:8444\" is already "
+                                     "listened on by frontends[1].listen[1] (line 7)"});
+  EXPECT_TRUE(errors("[::1]:8443").empty());      // v6 listeners are v6-only
+  EXPECT_TRUE(errors("127.0.0.1:8444").empty());  // another family
+  EXPECT_TRUE(errors("127.0.0.1:0").empty());     // a fresh port at each bind
+}
+
+// ---- shared pools ----
+
+TEST(LoadScenario, SharedPoolTablesMustAgreeOnTheIpv6MaskToo) {
+  const std::string yaml = kFrontend + R"(  - name: web2
+    listen: "127.0.0.1:0"
+    pool: web
+    affinity: { ipv6_mask: 48 }
+)" + kPool;
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{
+                                 "inline.yaml:8:28: frontends[1].affinity.ipv6_mask: 48 differs "
+                                 "from 64 in frontends[0] (web), which shares pool \"web\" and so "
+                                 "its stick table; frontends of one pool must agree"});
 }
 
 struct NotYetCase {

@@ -39,7 +39,61 @@ TEST(Summary, SaysOffForZeroDurations) {
   EXPECT_NE(text.find("frontend web-ext-443  tcp  listen [2001:db8::1]:443,localhost:8443"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("idle off  affinity source /32 /64 timeout 1h table 1000\n"),
+  EXPECT_NE(text.find("idle off  affinity source /32 /128 timeout 1h table 1000\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(Summary, ShowsTheAdminPortAndWhetherATokenGuardsIt) {
+  EXPECT_NE(summary_of("good_full.yaml").find("\nadmin [::]:9900  token: yes\n"), std::string::npos)
+      << summary_of("good_full.yaml");
+  const LoadResult loopback = load_string(R"(admin: { listen: "127.0.0.1:9900" }
+frontends: [{ name: web, listen: "127.0.0.1:0", pool: web }]
+pools: [{ name: web, servers: [{ name: fe01, address: "127.0.0.1:8080" }] }]
+)",
+                                          "inline.yaml");
+  ASSERT_TRUE(loopback.ok()) << testing::PrintToString(loopback.errors);
+  EXPECT_NE(summary(*loopback.config).find("\nadmin 127.0.0.1:9900  token: no\n"),
+            std::string::npos)
+      << summary(*loopback.config);
+  EXPECT_EQ(summary_of("good_minimal.yaml").find("admin"), std::string::npos);
+}
+
+TEST(Summary, ShowsEachPoolsHealthCheckUnderIt) {
+  const std::string text = summary_of("good_full.yaml");
+  EXPECT_NE(text.find("max_connections 4294967295\n"
+                      "  health tcp port 5061 every 10s timeout 10s rise 1 fall 100 observe\n"
+                      "  server fe01"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(
+      text.find("  health http port (server's) GET /healthz?full=1 Host pool.contoso.net "
+                "expect 200,204,300-399 every 500ms timeout 250ms rise 2 fall 3 no observe\n"),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("max_connections unlimited\n  health none\n  server fe01.contoso.net"),
+            std::string::npos)
+      << text;
+}
+
+TEST(Summary, ShowsTheHealthDefaults) {
+  const LoadResult loaded =
+      load_string(R"(frontends: [{ name: web, listen: "127.0.0.1:0", pool: web }]
+pools:
+  - { name: a, servers: [{ name: fe01, address: "127.0.0.1:8080" }], health: {} }
+  - name: b
+    servers: [{ name: fe01, address: "127.0.0.1:8080" }]
+    health: { type: http }
+  - { name: web, servers: [{ name: fe01, address: "127.0.0.1:8080" }] }
+)",
+                  "inline.yaml");
+  ASSERT_TRUE(loaded.ok()) << testing::PrintToString(loaded.errors);
+  const std::string text = summary(*loaded.config);
+  EXPECT_NE(text.find("  health tcp port (server's) every 5s timeout 2s rise 2 fall 3 observe\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  health http port (server's) GET / Host (server's address) expect 200-399 "
+                      "every 5s timeout 2s rise 2 fall 3 observe\n"),
             std::string::npos)
       << text;
 }
