@@ -118,7 +118,36 @@ std::uint64_t Daemon::active_connections() const {
 void Daemon::run() {
   for (auto& w : workers_)
     w->start();
+  health_->start();
   control_.run();
+}
+
+void Daemon::set_server_state(Pool& pool, Server& server, AdminState state,
+                              std::optional<config::Duration> drain_deadline) {
+  drain_timers_.erase(&server);
+  server.drain_deadline.reset();
+  server.maint_from_deadline.store(false, std::memory_order_relaxed);
+  const AdminState before = server.admin_state.exchange(state, std::memory_order_relaxed);
+  if (state == AdminState::drain && drain_deadline) {
+    server.drain_deadline = std::chrono::system_clock::now() + *drain_deadline;
+    auto& timer = drain_timers_.try_emplace(&server, control_).first->second;
+    timer.expires_after(*drain_deadline);
+    timer.async_wait([this, &pool, &server](std::error_code ec) {
+      if (ec) return;
+      spdlog::warn("pool {} server {}: drain deadline reached, now maint", pool.name(),
+                   server.name());
+      server.drain_deadline.reset();
+      server.admin_state.store(AdminState::maint, std::memory_order_relaxed);
+      server.maint_from_deadline.store(true, std::memory_order_relaxed);
+      pool.republish();
+      drain_timers_.erase(&server);  // destroys this handler's timer: nothing may follow
+    });
+  }
+  pool.republish();
+  spdlog::warn("pool {} server {}: admin state {} -> {}{}", pool.name(), server.name(),
+               to_string(before), to_string(state),
+               drain_deadline ? " (maint in " + std::to_string(drain_deadline->count()) + "ms)"
+                              : std::string());
 }
 
 void Daemon::shutdown() {

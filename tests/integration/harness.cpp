@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <fstream>
+#include <future>
 
 #include "config/loader.h"
 
@@ -203,6 +204,40 @@ std::string server_seen_by(const std::string& source, const tcp::endpoint& targe
   asio::io_context context;
   auto socket = connect_from(context, source, target);
   return read_line(socket);
+}
+
+std::string http_server_seen_by(const std::string& source, const tcp::endpoint& target) {
+  asio::io_context context;
+  std::error_code ec;
+  auto socket = connect_from(context, source, target);
+  asio::write(
+      socket,
+      asio::buffer(std::string("GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")), ec);
+  if (ec) return "";
+  const std::string answer = read_all(socket, std::chrono::seconds(5));
+  const std::string header = "\r\nX-Tether-Server: ";
+  const auto at = answer.find(header);
+  if (at == std::string::npos) return "";
+  const auto start = at + header.size();
+  return answer.substr(start, answer.find("\r\n", start) - start);
+}
+
+void run_on_control(lb::Daemon& daemon, std::function<void()> work) {
+  std::promise<void> done;
+  asio::post(daemon.control(), [&] {
+    work();
+    done.set_value();
+  });
+  done.get_future().wait();
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
 }
 
 std::string read_all(tcp::socket& socket, std::chrono::milliseconds timeout) {

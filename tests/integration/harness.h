@@ -5,6 +5,7 @@
 
 #include <asio.hpp>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -86,6 +87,13 @@ tcp::socket connect_from(asio::io_context& context, const std::string& source,
                          const tcp::endpoint& target);
 // Connects from `source` and returns the name line the backend stamped ("" if none came).
 std::string server_seen_by(const std::string& source, const tcp::endpoint& target);
+// Sends "GET / HTTP/1.1" with Connection: close from `source`; returns the X-Tether-Server value
+// of the answer ("" when there was no answer).
+std::string http_server_seen_by(const std::string& source, const tcp::endpoint& target);
+// Runs `work` on the daemon's control thread and waits for it (admin states, health).
+void run_on_control(lb::Daemon& daemon, std::function<void()> work);
+// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 // Reads until EOF or `timeout`; returns what arrived.
 std::string read_all(tcp::socket& socket,
                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
