@@ -87,6 +87,21 @@ TEST(PlanFromConfig, OneServerPerNameListeningOnEveryPort) {
   EXPECT_EQ(plan.servers[1].check, endpoint("127.0.0.2:15062"));
 }
 
+// Microsoft's templates probe every Front End's SIP port 5061: the simulated servers listen there.
+TEST(PlanFromConfig, CheckPortComesFromTheConfigsHealthPort) {
+  config::Config config;
+  auto checked =
+      pool("int-443", {server("fe01", "127.0.0.1:10443"), server("fe02", "127.0.0.2:10443")});
+  checked.health.type = config::HealthConfig::Type::tcp;
+  checked.health.port = 15061;
+  config.pools.push_back(pool("int-80", {server("fe01", "127.0.0.1:10080")}));  // not checked
+  config.pools.push_back(checked);
+  const auto plan = plan_from_config(config, std::nullopt);
+  ASSERT_TRUE(plan.ok()) << plan.error;
+  EXPECT_EQ(plan.servers[0].check, endpoint("127.0.0.1:15061"));
+  EXPECT_EQ(plan.servers[1].check, endpoint("127.0.0.2:15061"));
+}
+
 TEST(PlanFromConfig, TwoNamesOnOneAddressAreRefused) {
   config::Config config;
   config.pools.push_back(

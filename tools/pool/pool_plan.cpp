@@ -64,6 +64,8 @@ Plan plan_from_flags(const FlagPlan& flags) {
 
 Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t> check_base_port) {
   Plan plan;
+  // The check port the config's health checks probe on each server (Lync: 5061), if any.
+  std::vector<std::uint16_t> health_ports;
   for (const auto& pool : config.pools) {
     for (const auto& server : pool.servers) {
       const auto& endpoint = server.address.endpoint;
@@ -71,8 +73,12 @@ Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t>
                                [&](const ServerSpec& s) { return s.name == server.name; });
       if (spec == plan.servers.end()) {
         plan.servers.push_back(ServerSpec{server.name, {}, {}});
+        health_ports.push_back(0);
         spec = plan.servers.end() - 1;
       }
+      auto& health_port = health_ports[spec - plan.servers.begin()];
+      if (health_port == 0 && pool.health.type != config::HealthConfig::Type::none)
+        health_port = pool.health.port;
       if (std::find(spec->http.begin(), spec->http.end(), endpoint) != spec->http.end()) continue;
       // Two names on one address would be one machine under two names: say so before binding.
       for (const auto& other : plan.servers) {
@@ -94,6 +100,7 @@ Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t>
   if (!plan.ok()) return plan;
   for (std::size_t i = 0; i < plan.servers.size(); ++i) {
     plan.servers[i].check = check_endpoint_for(plan.servers[i], i, check_base_port);
+    if (!check_base_port && health_ports[i] != 0) plan.servers[i].check.port(health_ports[i]);
   }
   return plan;
 }

@@ -40,7 +40,8 @@ std::string server_name(const std::string& prefix, std::size_t index, std::size_
 Plan plan_from_flags(const FlagPlan& flags);
 
 // One server per distinct server name in the config's pools (in order of first appearance),
-// listening on every distinct address any pool gives that name.
+// listening on every distinct address any pool gives that name. Its check port is the config's
+// `health.port` for it (the first checked pool naming it), unless `check_base_port` is given.
 Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t> check_base_port);
 
 // The check ("SIP", 5061-style) endpoint of the `index`-th server (0-based): on the host of its
