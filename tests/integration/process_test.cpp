@@ -36,6 +36,13 @@ TEST(TetherProcess, CheckPrintsASummaryOfAGoodConfig) {
   EXPECT_NE(run.output.find("frontend"), std::string::npos) << run.output;
 }
 
+TEST(TetherProcess, TheExampleLyncPoolConfigIsValid) {
+  const auto run =
+      run_tether("--check -c " + std::string(TETHER_TEST_DATA) + "/../../examples/tether.yaml");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("health tcp port 15061"), std::string::npos) << run.output;
+}
+
 TEST(TetherProcess, CheckRefusesABadConfigWithFileAndLine) {
   const auto run = run_tether("--check -c " + data("bad_unknown_key.yaml"));
   EXPECT_EQ(run.status, 1);
