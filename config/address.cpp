@@ -83,4 +83,55 @@ Parsed<Address> parse_address(std::string_view text, PortZero port_zero) {
   return Address{std::string(text), asio::ip::tcp::endpoint(ip, split.value->port)};
 }
 
+Parsed<Cidr> parse_cidr(std::string_view text) {
+  const std::string_view form =
+      " (expected a CIDR like 10.0.0.0/8 or 2001:db8::/32, or an address)";
+  const auto slash = text.find('/');
+  const std::string ip_text(text.substr(0, slash));
+  asio::error_code ec;
+  const asio::ip::address ip = asio::ip::make_address(ip_text, ec);
+  if (ec) return failure(quoted(ip_text) + " is not an IP address" + std::string(form));
+  if (ip_text.find('%') != std::string::npos) {
+    return failure(quoted(ip_text) + ": a zone (%interface) cannot be part of a CIDR");
+  }
+  const unsigned bits = ip.is_v4() ? 32 : 128;
+  Cidr cidr;
+  cidr.network = ip;
+  cidr.prefix = bits;
+  if (slash != std::string_view::npos) {
+    const std::string_view prefix_text = text.substr(slash + 1);
+    unsigned prefix = 0;
+    const auto [end, error] =
+        std::from_chars(prefix_text.data(), prefix_text.data() + prefix_text.size(), prefix);
+    if (prefix_text.empty() || error == std::errc::invalid_argument ||
+        end != prefix_text.data() + prefix_text.size()) {
+      return failure("prefix " + quoted(prefix_text) + " in " + quoted(text) + " is not a number" +
+                     std::string(form));
+    }
+    if (error == std::errc::result_out_of_range || prefix > bits) {
+      return failure("prefix " + std::string(prefix_text) + " in " + quoted(text) +
+                     " is not in 0.." + std::to_string(bits));
+    }
+    cidr.prefix = prefix;
+  }
+  // The network is the address with every bit past the prefix cleared.
+  Cidr network = cidr;
+  if (ip.is_v4()) {
+    auto bytes = ip.to_v4().to_bytes();
+    for (unsigned bit = cidr.prefix; bit < bits; ++bit)
+      bytes[bit / 8] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
+    network.network = asio::ip::address_v4(bytes);
+  } else {
+    auto bytes = ip.to_v6().to_bytes();
+    for (unsigned bit = cidr.prefix; bit < bits; ++bit)
+      bytes[bit / 8] &= static_cast<unsigned char>(~(0x80u >> (bit % 8)));
+    network.network = asio::ip::address_v6(bytes);
+  }
+  if (network != cidr) {
+    return failure(quoted(text) + " has host bits set; write " + to_string(network) +
+                   " for the network, or " + ip_text + " for the one address");
+  }
+  return cidr;
+}
+
 }  // namespace tether::config

@@ -25,4 +25,9 @@ Parsed<HostPort> split_host_port(std::string_view text, PortZero);
 // split_host_port, then the host as an IP literal or, failing that, a name resolved now.
 Parsed<Address> parse_address(std::string_view text, PortZero);
 
+// "10.0.0.0/8", "2001:db8::/32"; a bare IP is /32 or /128. No names: a trusted proxy is an
+// address, not whatever a name resolves to. Host bits are refused, not masked, so that
+// "10.0.0.1/8" (meant /32?) is caught.
+Parsed<Cidr> parse_cidr(std::string_view text);
+
 }  // namespace tether::config

@@ -2,6 +2,7 @@
 // (config/loader.h) fills it from YAML and validates it, the data path reads it.
 #pragma once
 
+#include <asio/ip/address.hpp>
 #include <asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
@@ -25,9 +26,44 @@ struct Address {
   asio::ip::tcp::endpoint endpoint;
 };
 
+// An address block of trusted_proxies: "10.0.0.0/8", "2001:db8::/32"; a bare address is /32 or
+// /128. The loader refuses host bits, so `network` has none (a typo like 10.0.0.1/8 is caught).
+struct Cidr {
+  asio::ip::address network;
+  unsigned prefix = 0;
+
+  // A v4-mapped v6 address (::ffff:10.1.2.3, what a dual-stack socket reports for a v4 peer) is
+  // the v4 address it carries: it matches 10.0.0.0/8, and ::/0 does not cover v4 peers.
+  bool contains(const asio::ip::address&) const;
+  bool operator==(const Cidr&) const = default;
+};
+
+std::string to_string(const Cidr&);  // "10.0.0.0/8"
+
 enum class Mode { tcp, http };
 enum class AffinityType { source, cookie, none };
 enum class Balance { maglev, least_conn, round_robin };
+
+// Which address keys source affinity (and the source fallback of cookie affinity).
+// x_forwarded_for: the address a trusted proxy reports in X-Forwarded-For, so the clients behind
+// one reverse proxy do not all land on one server. Needs mode http and trusted_proxies.
+enum class ClientAddress { connection, x_forwarded_for };
+
+// How cookie affinity places a request that has no valid cookie (SPEC §4).
+enum class Fallback { source, least_conn, round_robin };
+
+// The PROXY protocol header sent to a server at connect, so it sees the client's address.
+enum class SendProxy { off, v1, v2 };
+
+// The cookie of cookie affinity. Microsoft's MUSTs for Lync are the defaults: named MS-WSMAN,
+// not HttpOnly; other names and flags are for other applications.
+struct CookieConfig {
+  std::string name = "MS-WSMAN";
+  bool httponly = false;
+  bool secure = false;
+  std::string secret_file;  // as written; empty = tokens are not keyed (clients could forge them)
+  std::string secret;       // the file's content, read at load, surrounding whitespace trimmed
+};
 
 struct AffinityConfig {
   AffinityType type = AffinityType::source;
@@ -35,6 +71,12 @@ struct AffinityConfig {
   unsigned ipv6_mask = 64;
   Duration timeout = std::chrono::minutes(20);  // 0 = no stick table, pure consistent hash
   std::uint64_t table_size = 1'000'000;
+  ClientAddress client_address = ClientAddress::connection;
+  // Peers allowed to send PROXY headers (accept_proxy) or X-Forwarded-For (x_forwarded_for).
+  // Empty with accept_proxy: every peer must send a PROXY header.
+  std::vector<Cidr> trusted_proxies;
+  CookieConfig cookie;                   // type cookie only
+  Fallback fallback = Fallback::source;  // type cookie only
 };
 
 struct FrontendConfig {
@@ -44,6 +86,9 @@ struct FrontendConfig {
   Mode mode = Mode::tcp;
   std::string pool;
   Duration idle_timeout = std::chrono::seconds(1800);
+  // Every connection starts with a PROXY v1/v2 header whose address is the client's. With
+  // affinity.trusted_proxies set, connections from other peers are refused.
+  bool accept_proxy = false;
   AffinityConfig affinity;
 };
 
@@ -52,6 +97,7 @@ struct ServerConfig {
   std::string name;
   Address address;
   std::uint32_t weight = 1;  // 1..256; 0 is refused (use the drain state instead)
+  SendProxy send_proxy = SendProxy::off;
 };
 
 // One item of health.expect_status: "200" is {200, 200}, "300-399" is {300, 399}.
@@ -128,5 +174,8 @@ const char* to_string(Mode);
 const char* to_string(AffinityType);
 const char* to_string(Balance);
 const char* to_string(HealthConfig::Type);
+const char* to_string(ClientAddress);  // "connection" | "x-forwarded-for", as written in YAML
+const char* to_string(Fallback);
+const char* to_string(SendProxy);
 
 }  // namespace tether::config

@@ -25,7 +25,7 @@ namespace tether::config {
 namespace {
 
 // Where a map sits in the schema; the not-supported-yet table is keyed by it.
-enum class Section { root, admin, log, frontend, affinity, pool, health, server };
+enum class Section { root, admin, log, frontend, affinity, cookie, pool, health, server };
 
 bool any_value(const YAML::Node&) {
   return true;
@@ -33,15 +33,6 @@ bool any_value(const YAML::Node&) {
 
 bool scalar_is(const YAML::Node& value, std::string_view text) {
   return value.IsScalar() && value.Scalar() == text;
-}
-
-bool is_true(const YAML::Node& value) {
-  bool flag = false;
-  return value.IsScalar() && YAML::convert<bool>::decode(value, flag) && flag;
-}
-
-bool is_non_empty_list(const YAML::Node& value) {
-  return value.IsSequence() && value.size() > 0;
 }
 
 struct NotSupportedYet {
@@ -52,30 +43,16 @@ struct NotSupportedYet {
 };
 
 // SPEC §3 keys whose features are not built yet. They are refused, never silently accepted: an
-// operator must not believe that TLS or cookie affinity is on when it is not. When a feature
+// operator must not believe that TLS or a kept stick table is on when it is not. When a feature
 // lands, delete its line here and give the key a reader in the matching Loader::read_* function
-// (keys refused only for some values, like `mode`, already have a reader that accepts every SPEC
-// value). This is the only list of them.
+// (keys refused only for some values, like health `type`, already have a reader that accepts
+// every SPEC value). This is the only list of them.
 const NotSupportedYet kNotSupportedYet[] = {
     {Section::root, "state_file", "", any_value},
     {Section::frontend, "tls", "", any_value},
-    {Section::frontend, "mode", "mode http",
-     [](const YAML::Node& v) { return scalar_is(v, "http"); }},
-    {Section::frontend, "accept_proxy", "accept_proxy true", is_true},
-    {Section::affinity, "type", "type cookie",
-     [](const YAML::Node& v) { return scalar_is(v, "cookie"); }},
-    {Section::affinity, "client_address", "client_address x-forwarded-for",
-     [](const YAML::Node& v) { return scalar_is(v, "x-forwarded-for"); }},
-    {Section::affinity, "trusted_proxies", "trusted_proxies other than []", is_non_empty_list},
-    {Section::affinity, "cookie", "", any_value},
-    {Section::affinity, "fallback", "", any_value},
     {Section::pool, "tls", "", any_value},
     {Section::health, "type", "type https",
      [](const YAML::Node& v) { return scalar_is(v, "https"); }},
-    {Section::server, "send_proxy", "send_proxy v1",
-     [](const YAML::Node& v) { return scalar_is(v, "v1"); }},
-    {Section::server, "send_proxy", "send_proxy v2",
-     [](const YAML::Node& v) { return scalar_is(v, "v2"); }},
 };
 
 // The entry refusing `key: value` in `section`, or null when it is supported.
@@ -275,35 +252,92 @@ bool overlaps(const asio::ip::tcp::endpoint& a, const asio::ip::tcp::endpoint& b
   return a == b || a.address().is_unspecified() || b.address().is_unspecified();
 }
 
-// The admin bearer token: the file's content with surrounding whitespace (the final newline an
-// editor or `echo` adds) trimmed. A relative path is taken from the configuration's folder.
-constexpr std::size_t kMaxTokenBytes = 4096;
+// A secret kept in a file (the admin token, the cookie key): the file's content with surrounding
+// whitespace (the final newline an editor or `echo` adds) trimmed. A relative path is taken from
+// the configuration's folder. `what` names the secret in messages ("the token").
+constexpr std::size_t kMaxSecretBytes = 4096;
 
-Parsed<std::string> read_token_file(const std::string& written, const std::string& config_file) {
-  if (written.empty()) return failure("expected a file path, got \"\"");
+std::filesystem::path next_to_config(const std::string& written, const std::string& config_file) {
   std::filesystem::path path(written);
   if (path.is_relative()) path = std::filesystem::path(config_file).parent_path() / path;
-  const std::string name = "\"" + path.string() + "\"";
+  return path;
+}
+
+std::string quoted(const std::filesystem::path& path) {
+  return "\"" + path.string() + "\"";
+}
+
+Parsed<std::string> read_secret_file(const std::string& written, const std::string& config_file,
+                                     std::string_view what) {
+  if (written.empty()) return failure("expected a file path, got \"\"");
+  const std::filesystem::path path = next_to_config(written, config_file);
+  const std::string name = quoted(path);
   std::FILE* in = std::fopen(path.c_str(), "rb");
   if (in == nullptr) return failure("cannot read " + name + ": " + std::strerror(errno));
   // One byte more than allowed tells a too long file (or /dev/urandom) from a full one.
-  std::string content(kMaxTokenBytes + 1, '\0');
+  std::string content(kMaxSecretBytes + 1, '\0');
   content.resize(std::fread(content.data(), 1, content.size(), in));
   const int read_error = std::ferror(in) ? errno : 0;
   std::fclose(in);
   if (read_error != 0) return failure("cannot read " + name + ": " + std::strerror(read_error));
-  if (content.size() > kMaxTokenBytes) {
-    return failure(name + " is longer than " + std::to_string(kMaxTokenBytes) +
-                   " bytes; it must hold just the token");
+  if (content.size() > kMaxSecretBytes) {
+    return failure(name + " is longer than " + std::to_string(kMaxSecretBytes) +
+                   " bytes; it must hold just " + std::string(what));
   }
-  const std::string token(trim(content));
-  if (token.empty()) return failure(name + " is empty; it must hold the token");
-  if (!std::all_of(token.begin(), token.end(), is_visible_ascii)) {
-    return failure(name +
+  std::string secret(trim(content));
+  if (secret.empty()) return failure(name + " is empty; it must hold " + std::string(what));
+  return secret;
+}
+
+// The admin bearer token.
+Parsed<std::string> read_token_file(const std::string& written, const std::string& config_file) {
+  Parsed<std::string> token = read_secret_file(written, config_file, "the token");
+  if (token.ok() && !std::all_of(token.value->begin(), token.value->end(), is_visible_ascii)) {
+    return failure(quoted(next_to_config(written, config_file)) +
                    ": the token contains a space or a non-printable character, which an "
                    "Authorization: Bearer header cannot carry");
   }
   return token;
+}
+
+// The key of cookie affinity's tokens. Any bytes will do, but not few of them: a short key can be
+// guessed, and whoever knows it can forge a cookie naming any server.
+constexpr std::size_t kMinCookieKeyBytes = 16;
+
+Parsed<std::string> read_cookie_key_file(const std::string& written,
+                                         const std::string& config_file) {
+  Parsed<std::string> key = read_secret_file(written, config_file, "the key");
+  if (key.ok() && key.value->size() < kMinCookieKeyBytes) {
+    return failure(quoted(next_to_config(written, config_file)) + " holds a key of " +
+                   std::to_string(key.value->size()) + " bytes; at least " +
+                   std::to_string(kMinCookieKeyBytes) +
+                   " are needed, since a short key can be guessed and then anyone can forge a "
+                   "cookie naming any server");
+  }
+  return key;
+}
+
+// RFC 6265 cookie-name: an RFC 2616 token, visible ASCII but no separator.
+Parsed<std::string> to_cookie_name(const YAML::Node& node) {
+  Parsed<std::string> name = to_text(node);
+  if (!name.ok()) return name;
+  const auto token_char = [](char c) {
+    return is_visible_ascii(c) &&
+           std::string_view("()<>@,;:\\\"/[]?={}").find(c) == std::string_view::npos;
+  };
+  if (name.value->empty() || !std::all_of(name.value->begin(), name.value->end(), token_char)) {
+    return failure(describe(node) +
+                   " is not a valid cookie name (an RFC 6265 token: visible ASCII without spaces "
+                   "or any of ()<>@,;:\\\"/[]?={})");
+  }
+  return name;
+}
+
+Parsed<Cidr> to_cidr(const YAML::Node& node) {
+  if (!node.IsScalar()) {
+    return failure("expected a CIDR like 10.0.0.0/8 or 2001:db8::/32, got " + describe(node));
+  }
+  return parse_cidr(node.Scalar());
 }
 
 // ---- The walk over the document ----
@@ -331,6 +365,17 @@ struct Field {
 struct Key {
   std::string_view name;
   std::function<void(const Field&)> read;
+};
+
+// What read_affinity saw, for the rules that involve the frontend's other keys. A value that was
+// misspelt is reported once, and the rules leave it alone.
+struct AffinityFields {
+  bool type_known = true;
+  std::optional<Field> type;  // written and read
+  bool client_address_known = true;
+  std::optional<Field> client_address;   // written and read
+  std::optional<Field> trusted_proxies;  // written, a non-empty list
+  std::vector<Field> cookie_only;        // `cookie`, `fallback`
 };
 
 // Where the values that frontends sharing a pool must agree on were written.
@@ -550,6 +595,9 @@ class Loader {
     FrontendConfig frontend;
     frontend.mark = item.mark;
     FrontendMarks marks{item.mark, item.mark, item.mark, item.mark, item.mark};
+    AffinityFields affinity;
+    bool mode_known = true;
+    bool accept_proxy_known = true;
     const bool is_map = read_map(
         item, Section::frontend,
         {
@@ -562,8 +610,10 @@ class Loader {
             {"listen", [&](const Field& f) { read_listen(f, frontend); }},
             {"mode",
              [&](const Field& f) {
-               set(f, to_choice<Mode>(f.value, {{"tcp", Mode::tcp}, {"http", Mode::http}}),
-                   frontend.mode);
+               const std::optional<Mode> mode =
+                   take(f, to_choice<Mode>(f.value, {{"tcp", Mode::tcp}, {"http", Mode::http}}));
+               if (mode) frontend.mode = *mode;
+               mode_known = mode.has_value();
              }},
             {"pool",
              [&](const Field& f) {
@@ -572,10 +622,19 @@ class Loader {
              }},
             {"idle_timeout",
              [&](const Field& f) { set(f, to_duration(f.value), frontend.idle_timeout); }},
-            {"accept_proxy", [&](const Field& f) { take(f, to_bool(f.value)); }},
-            {"affinity", [&](const Field& f) { read_affinity(f, frontend.affinity, marks); }},
+            {"accept_proxy",
+             [&](const Field& f) {
+               const std::optional<bool> accept = take(f, to_bool(f.value));
+               if (accept) frontend.accept_proxy = *accept;
+               accept_proxy_known = accept.has_value();
+             }},
+            {"affinity",
+             [&](const Field& f) { affinity = read_affinity(f, frontend.affinity, marks); }},
         });
-    if (is_map) require(item, {"name", "listen", "pool"});
+    if (is_map) {
+      require(item, {"name", "listen", "pool"});
+      check_affinity_against_frontend(frontend, affinity, mode_known, accept_proxy_known);
+    }
     config_.frontends.push_back(std::move(frontend));
     frontend_marks_.push_back(marks);
   }
@@ -607,18 +666,23 @@ class Loader {
     }
   }
 
-  void read_affinity(const Field& map, AffinityConfig& affinity, FrontendMarks& marks) {
+  AffinityFields read_affinity(const Field& map, AffinityConfig& affinity, FrontendMarks& marks) {
+    AffinityFields fields;
     marks.affinity_ipv4_mask = marks.affinity_ipv6_mask = map.key_mark;
     marks.affinity_timeout = marks.affinity_table_size = map.key_mark;
     read_map(map, Section::affinity,
              {
                  {"type",
                   [&](const Field& f) {
-                    set(f,
-                        to_choice<AffinityType>(f.value, {{"source", AffinityType::source},
-                                                          {"cookie", AffinityType::cookie},
-                                                          {"none", AffinityType::none}}),
-                        affinity.type);
+                    const std::optional<AffinityType> type =
+                        take(f, to_choice<AffinityType>(f.value, {{"source", AffinityType::source},
+                                                                  {"cookie", AffinityType::cookie},
+                                                                  {"none", AffinityType::none}}));
+                    fields.type_known = type.has_value();
+                    if (type) {
+                      affinity.type = *type;
+                      fields.type = f;
+                    }
                   }},
                  {"ipv4_mask",
                   [&](const Field& f) {
@@ -642,16 +706,96 @@ class Loader {
                   }},
                  {"client_address",
                   [&](const Field& f) {
-                    take(f, to_choice<std::string_view>(f.value,
-                                                        {{"connection", "connection"},
-                                                         {"x-forwarded-for", "x-forwarded-for"}}));
+                    const std::optional<ClientAddress> address = take(
+                        f, to_choice<ClientAddress>(
+                               f.value, {{"connection", ClientAddress::connection},
+                                         {"x-forwarded-for", ClientAddress::x_forwarded_for}}));
+                    fields.client_address_known = address.has_value();
+                    if (address) {
+                      affinity.client_address = *address;
+                      fields.client_address = f;
+                    }
                   }},
                  {"trusted_proxies",
                   [&](const Field& f) {
-                    for_each_item(f, "CIDRs",
-                                  [&](const Field& cidr) { take(cidr, to_text(cidr.value)); });
+                    for_each_item(f, "CIDRs", [&](const Field& item) {
+                      if (std::optional<Cidr> cidr = take(item, to_cidr(item.value))) {
+                        affinity.trusted_proxies.push_back(*cidr);
+                      }
+                    });
+                    if (f.value.IsSequence() && f.value.size() > 0) fields.trusted_proxies = f;
+                  }},
+                 {"cookie",
+                  [&](const Field& f) {
+                    fields.cookie_only.push_back(f);
+                    read_cookie(f, affinity.cookie);
+                  }},
+                 {"fallback",
+                  [&](const Field& f) {
+                    fields.cookie_only.push_back(f);
+                    set(f,
+                        to_choice<Fallback>(f.value, {{"source", Fallback::source},
+                                                      {"least_conn", Fallback::least_conn},
+                                                      {"round_robin", Fallback::round_robin}}),
+                        affinity.fallback);
                   }},
              });
+    return fields;
+  }
+
+  void read_cookie(const Field& map, CookieConfig& cookie) {
+    read_map(map, Section::cookie,
+             {
+                 {"name", [&](const Field& f) { set(f, to_cookie_name(f.value), cookie.name); }},
+                 {"httponly", [&](const Field& f) { set(f, to_bool(f.value), cookie.httponly); }},
+                 {"secure", [&](const Field& f) { set(f, to_bool(f.value), cookie.secure); }},
+                 {"secret_file",
+                  [&](const Field& f) {
+                    if (std::optional<std::string> path = take(f, to_text(f.value))) {
+                      cookie.secret_file = *path;
+                      set(f, read_cookie_key_file(*path, file_), cookie.secret);
+                    }
+                  }},
+             });
+  }
+
+  // The affinity rules that depend on the frontend's mode and accept_proxy.
+  void check_affinity_against_frontend(const FrontendConfig& frontend, const AffinityFields& fields,
+                                       bool mode_known, bool accept_proxy_known) {
+    const AffinityConfig& affinity = frontend.affinity;
+    const std::string mode_is = std::string(" (mode is ") + to_string(frontend.mode) + ")";
+    if (fields.type && affinity.type == AffinityType::cookie && mode_known &&
+        frontend.mode != Mode::http) {
+      error(fields.type->mark, fields.type->path,
+            "cookie affinity needs mode: http" + mode_is +
+                "; a tcp relay never reads or sets cookies");
+    }
+    if (fields.type_known && affinity.type != AffinityType::cookie) {
+      // Cookie settings on a frontend that does not use cookies: a forgotten `type: cookie`.
+      for (const Field& f : fields.cookie_only) {
+        error(f.key_mark, f.path,
+              std::string("only with affinity.type: cookie (type is ") + to_string(affinity.type) +
+                  ")");
+      }
+    }
+    const bool forwarded_for = affinity.client_address == ClientAddress::x_forwarded_for;
+    if (fields.client_address && forwarded_for) {
+      if (mode_known && frontend.mode != Mode::http) {
+        error(
+            fields.client_address->mark, fields.client_address->path,
+            "x-forwarded-for needs mode: http" + mode_is + "; a tcp relay never reads the header");
+      } else if (!fields.trusted_proxies) {
+        error(fields.client_address->mark, fields.client_address->path,
+              "x-forwarded-for needs the proxies that may send the header in "
+              "affinity.trusted_proxies; otherwise any client could choose its own address");
+      }
+    }
+    if (fields.trusted_proxies && fields.client_address_known && accept_proxy_known &&
+        !forwarded_for && !frontend.accept_proxy) {
+      error(fields.trusted_proxies->key_mark, fields.trusted_proxies->path,
+            "has no effect: it lists the peers that may send a PROXY header (accept_proxy: "
+            "true) or X-Forwarded-For (client_address: x-forwarded-for), and neither is on");
+    }
   }
 
   void read_pool(const Field& item) {
@@ -799,29 +943,32 @@ class Loader {
     for_each_item(list, "servers", [&](const Field& item) {
       ServerConfig server;
       server.mark = item.mark;
-      const bool is_map =
-          read_map(item, Section::server,
-                   {
-                       {"name",
-                        [&](const Field& f) {
-                          set(f, to_name(f.value), server.name);
-                          if (!server.name.empty()) claim_name(names, f, server.name, "server");
-                        }},
-                       {"address",
-                        [&](const Field& f) {
-                          set(f, to_address(f.value, PortZero::refused), server.address);
-                        }},
-                       {"weight",
-                        [&](const Field& f) {
-                          set(f, to_integer<std::uint32_t>(f.value, 1, 256), server.weight);
-                        }},
-                       {"send_proxy",
-                        [&](const Field& f) {
-                          // Read as text: `off` is YAML 1.1 for false, but here it names a choice.
-                          take(f, to_choice<std::string_view>(
-                                      f.value, {{"off", "off"}, {"v1", "v1"}, {"v2", "v2"}}));
-                        }},
-                   });
+      const bool is_map = read_map(
+          item, Section::server,
+          {
+              {"name",
+               [&](const Field& f) {
+                 set(f, to_name(f.value), server.name);
+                 if (!server.name.empty()) claim_name(names, f, server.name, "server");
+               }},
+              {"address",
+               [&](const Field& f) {
+                 set(f, to_address(f.value, PortZero::refused), server.address);
+               }},
+              {"weight",
+               [&](const Field& f) {
+                 set(f, to_integer<std::uint32_t>(f.value, 1, 256), server.weight);
+               }},
+              {"send_proxy",
+               [&](const Field& f) {
+                 // Read as text: `off` is YAML 1.1 for false, but here it names a choice.
+                 set(f,
+                     to_choice<SendProxy>(
+                         f.value,
+                         {{"off", SendProxy::off}, {"v1", SendProxy::v1}, {"v2", SendProxy::v2}}),
+                     server.send_proxy);
+               }},
+          });
       if (is_map) require(item, {"name", "address"});
       pool.servers.push_back(std::move(server));
     });

@@ -19,9 +19,20 @@ std::string off_or(Duration duration) {
   return duration == Duration::zero() ? "off" : format_duration(duration);
 }
 
+const char* yes_no(bool flag) {
+  return flag ? "yes" : "no";
+}
+
+// "affinity cookie MS-WSMAN httponly no secure no secret yes fallback source /32 /64 ..."
 void describe_affinity(std::ostream& out, const AffinityConfig& affinity) {
   out << "affinity " << to_string(affinity.type);
   if (affinity.type == AffinityType::none) return;
+  if (affinity.type == AffinityType::cookie) {
+    const CookieConfig& cookie = affinity.cookie;
+    out << " " << cookie.name << " httponly " << yes_no(cookie.httponly) << " secure "
+        << yes_no(cookie.secure) << " secret " << yes_no(!cookie.secret.empty()) << " fallback "
+        << to_string(affinity.fallback);
+  }
   out << " /" << affinity.ipv4_mask << " /" << affinity.ipv6_mask;
   if (affinity.timeout == Duration::zero()) {
     out << " no stick table";
@@ -75,6 +86,20 @@ std::string summary(const Config& config) {
     }
     out << "  -> pool " << frontend.pool << "  idle " << off_or(frontend.idle_timeout) << "  ";
     describe_affinity(out, frontend.affinity);
+    // Whose word about the client's address is taken; nothing when it is the connection's.
+    const AffinityConfig& affinity = frontend.affinity;
+    if (frontend.accept_proxy) {
+      out << "  accept_proxy" << (affinity.trusted_proxies.empty() ? " (from any peer)" : "");
+    }
+    if (affinity.client_address != ClientAddress::connection) {
+      out << "  client " << to_string(affinity.client_address);
+    }
+    if (!affinity.trusted_proxies.empty()) {
+      out << "  trusted_proxies ";
+      for (std::size_t i = 0; i < affinity.trusted_proxies.size(); ++i) {
+        out << (i == 0 ? "" : ",") << to_string(affinity.trusted_proxies[i]);
+      }
+    }
     out << "\n";
   }
 
@@ -89,7 +114,10 @@ std::string summary(const Config& config) {
     out << "\n";
     for (const ServerConfig& server : pool.servers) {
       out << "  server " << server.name << "  " << describe(server.address) << "  weight "
-          << server.weight << "\n";
+          << server.weight;
+      if (server.send_proxy != SendProxy::off)
+        out << "  send_proxy " << to_string(server.send_proxy);
+      out << "\n";
     }
   }
   return out.str();

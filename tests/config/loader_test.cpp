@@ -64,6 +64,15 @@ TEST(GoodConfig, MinimalOneTakesEveryDefault) {
   EXPECT_EQ(web.affinity.ipv6_mask, 64u);
   EXPECT_EQ(web.affinity.timeout, 20min);
   EXPECT_EQ(web.affinity.table_size, 1'000'000u);
+  EXPECT_FALSE(web.accept_proxy);
+  EXPECT_EQ(web.affinity.client_address, ClientAddress::connection);
+  EXPECT_TRUE(web.affinity.trusted_proxies.empty());
+  EXPECT_EQ(web.affinity.cookie.name, "MS-WSMAN");  // Microsoft's MUSTs are the defaults
+  EXPECT_FALSE(web.affinity.cookie.httponly);
+  EXPECT_FALSE(web.affinity.cookie.secure);
+  EXPECT_EQ(web.affinity.cookie.secret_file, "");
+  EXPECT_EQ(web.affinity.cookie.secret, "");
+  EXPECT_EQ(web.affinity.fallback, Fallback::source);
 
   ASSERT_EQ(config.pools.size(), 1u);
   const PoolConfig& pool = config.pools[0];
@@ -80,6 +89,7 @@ TEST(GoodConfig, MinimalOneTakesEveryDefault) {
   EXPECT_EQ(pool.servers[0].address.endpoint,
             asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 8080));
   EXPECT_EQ(pool.servers[0].weight, 1u);
+  EXPECT_EQ(pool.servers[0].send_proxy, SendProxy::off);
   EXPECT_EQ(config.find_pool("web"), &pool);
   EXPECT_EQ(config.find_pool("nope"), nullptr);
 
@@ -138,6 +148,7 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
   EXPECT_EQ(maglev.max_connections, 4294967295u);
   ASSERT_EQ(maglev.servers.size(), 3u);
   EXPECT_EQ(maglev.servers[1].weight, 256u);
+  EXPECT_EQ(maglev.servers[0].send_proxy, SendProxy::off);  // `off`, not YAML 1.1's false
   EXPECT_EQ(maglev.servers[2].address.endpoint,
             asio::ip::tcp::endpoint(asio::ip::make_address("2001:db8::13"), 443));
   EXPECT_EQ(config.pools[1].balance, Balance::least_conn);
@@ -174,6 +185,62 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
 
   EXPECT_FALSE(config.pools[2].health_configured);
   EXPECT_EQ(config.pools[2].health.type, HealthConfig::Type::none);
+}
+
+Cidr cidr(const char* network, unsigned prefix) {
+  Cidr block;
+  block.network = asio::ip::make_address(network);
+  block.prefix = prefix;
+  return block;
+}
+
+TEST(GoodConfig, HttpOneReadsCookiesTrustedProxiesAndProxyHeaders) {
+  const Config config = load_good("good_http.yaml");
+  ASSERT_EQ(config.frontends.size(), 3u);
+
+  // Lync's external web services behind the reverse proxy.
+  const FrontendConfig& external = config.frontends[0];
+  EXPECT_EQ(external.mode, Mode::http);
+  EXPECT_FALSE(external.accept_proxy);
+  const AffinityConfig& cookie = external.affinity;
+  EXPECT_EQ(cookie.type, AffinityType::cookie);
+  EXPECT_EQ(cookie.cookie.name, "MS-WSMAN");
+  EXPECT_FALSE(cookie.cookie.httponly);
+  EXPECT_FALSE(cookie.cookie.secure);
+  EXPECT_EQ(cookie.cookie.secret_file, "cookie.key");  // as written, found next to the file
+  EXPECT_EQ(cookie.cookie.secret, "tether-test-cookie-key-not-a-secret");  // newline trimmed
+  EXPECT_EQ(cookie.fallback, Fallback::least_conn);
+  EXPECT_EQ(cookie.client_address, ClientAddress::x_forwarded_for);
+  EXPECT_EQ(cookie.trusted_proxies,
+            (std::vector<Cidr>{cidr("10.0.0.0", 8), cidr("2001:db8::", 32),
+                               cidr("192.0.2.7", 32)}));  // a bare address is one address
+
+  const FrontendConfig& internal = config.frontends[1];
+  EXPECT_EQ(internal.mode, Mode::tcp);
+  EXPECT_TRUE(internal.accept_proxy);
+  EXPECT_EQ(internal.affinity.type, AffinityType::source);
+  EXPECT_EQ(internal.affinity.client_address, ClientAddress::connection);
+  EXPECT_EQ(internal.affinity.trusted_proxies,
+            (std::vector<Cidr>{cidr("10.1.2.0", 24), cidr("::ffff:192.0.2.0", 120)}));
+
+  const FrontendConfig& app = config.frontends[2];
+  EXPECT_EQ(app.mode, Mode::http);
+  EXPECT_TRUE(app.accept_proxy);
+  EXPECT_TRUE(app.affinity.trusted_proxies.empty());  // every peer must send a PROXY header
+  EXPECT_EQ(app.affinity.cookie.name, "app_srv!#$%&'*+-.^_`|~");  // every token character
+  EXPECT_TRUE(app.affinity.cookie.httponly);                      // YAML 1.1 `yes`
+  EXPECT_TRUE(app.affinity.cookie.secure);
+  EXPECT_EQ(app.affinity.cookie.secret_file, "");
+  EXPECT_EQ(app.affinity.cookie.secret, "");
+  EXPECT_EQ(app.affinity.fallback, Fallback::round_robin);
+
+  ASSERT_EQ(config.pools.size(), 3u);
+  const std::vector<ServerConfig>& servers = config.pools[0].servers;
+  ASSERT_EQ(servers.size(), 3u);
+  EXPECT_EQ(servers[0].send_proxy, SendProxy::v2);
+  EXPECT_EQ(servers[1].send_proxy, SendProxy::v1);
+  EXPECT_EQ(servers[2].send_proxy, SendProxy::off);
+  EXPECT_EQ(config.pools[1].servers[0].send_proxy, SendProxy::off);
 }
 
 // Each bad_*.yaml holds exactly one mistake; the loader must find it at its exact place.
@@ -219,13 +286,7 @@ const BadConfig kBadConfigs[] = {
     {"bad_weight_zero.yaml", 9, 58, "pools[0].servers[0].weight", "\"0\" is not in 1..256"},
     {"bad_not_supported_health_https.yaml", 12, 13, "pools[0].health.type",
      "type https: not supported yet"},
-    {"bad_not_supported_mode_http.yaml", 5, 11, "frontends[0].mode",
-     "mode http: not supported yet"},
     {"bad_not_supported_tls.yaml", 6, 5, "frontends[0].tls", "not supported yet"},
-    {"bad_not_supported_cookie.yaml", 7, 13, "frontends[0].affinity.type",
-     "type cookie: not supported yet"},
-    {"bad_not_supported_send_proxy.yaml", 9, 62, "pools[0].servers[0].send_proxy",
-     "send_proxy v2: not supported yet"},
     {"bad_not_supported_state_file.yaml", 2, 1, "state_file", "not supported yet"},
     // yaml-cpp notices the unclosed list of line 4 at the next key.
     {"bad_yaml_syntax.yaml", 5, 5, "YAML syntax error", "end of sequence flow not found"},
@@ -251,6 +312,24 @@ const BadConfig kBadConfigs[] = {
      "unknown key (known keys here: listen, token_file)"},
     {"bad_admin_listen_duplicate.yaml", 3, 11, "admin.listen",
      "\"127.0.0.1:8443\" is already listened on by frontends[0].listen (line 6)"},
+    {"bad_cookie_on_tcp.yaml", 7, 13, "frontends[0].affinity.type",
+     "cookie affinity needs mode: http (mode is tcp)"},
+    {"bad_cookie_keys_with_source.yaml", 9, 7, "frontends[0].affinity.cookie",
+     "only with affinity.type: cookie (type is source)"},
+    {"bad_cookie_name.yaml", 10, 15, "frontends[0].affinity.cookie.name",
+     "\"MS WSMAN\" is not a valid cookie name (an RFC 6265 token"},
+    {"bad_cookie_secret_short.yaml", 10, 22, "frontends[0].affinity.cookie.secret_file",
+     "short_cookie.key\" holds a key of 8 bytes; at least 16 are needed, since a short key can "
+     "be guessed"},
+    {"bad_xff_without_trusted_proxies.yaml", 8, 23, "frontends[0].affinity.client_address",
+     "x-forwarded-for needs the proxies that may send the header in affinity.trusted_proxies"},
+    {"bad_cidr_prefix.yaml", 11, 11, "frontends[0].affinity.trusted_proxies[1]",
+     "prefix 33 in \"192.168.0.0/33\" is not in 0..32"},
+    {"bad_cidr_host_bits.yaml", 8, 42, "frontends[0].affinity.trusted_proxies[1]",
+     "\"10.0.0.1/8\" has host bits set; write 10.0.0.0/8 for the network, or 10.0.0.1 for the "
+     "one address"},
+    {"bad_send_proxy_v3.yaml", 9, 62, "pools[0].servers[0].send_proxy",
+     "expected off|v1|v2, got \"v3\""},
 };
 
 class BadConfigFile : public testing::TestWithParam<BadConfig> {};
@@ -622,18 +701,22 @@ TEST(LoadScenario, SharedPoolTablesMustAgreeOnTheIpv6MaskToo) {
                                  "its stick table; frontends of one pool must agree"});
 }
 
-struct NotYetCase {
-  const char* yaml_line;  // appended to the first frontend
-  const char* expected;
+// ---- HTTP mode, cookie affinity, client addresses (SPEC §3-§5) ----
+
+struct FrontendCase {
+  const char* yaml_lines;  // appended to the first frontend (from line 5, indented 4)
+  const char* expected;    // the one error, or "" for none
 };
 
-class NotSupportedYet : public testing::TestWithParam<NotYetCase> {};
+void PrintTo(const FrontendCase& c, std::ostream* out) {
+  *out << c.yaml_lines;
+}
 
-// The features SPEC §3 describes but this build lacks are refused, never silently ignored;
-// their harmless spellings (the defaults) are accepted.
-TEST_P(NotSupportedYet, IsRefusedButItsDefaultIsAccepted) {
+class FrontendRule : public testing::TestWithParam<FrontendCase> {};
+
+TEST_P(FrontendRule, IsEnforcedWithOneError) {
   const std::vector<std::string> errors =
-      errors_of(kFrontend + GetParam().yaml_line + "\n" + kPool);
+      errors_of(kFrontend + GetParam().yaml_lines + "\n" + kPool);
   if (GetParam().expected[0] == '\0') {
     EXPECT_TRUE(errors.empty()) << testing::PrintToString(errors);
   } else {
@@ -642,24 +725,190 @@ TEST_P(NotSupportedYet, IsRefusedButItsDefaultIsAccepted) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    FrontendKeys, NotSupportedYet,
+    ModeAndProxies, FrontendRule,
     testing::Values(
-        NotYetCase{
-            "    accept_proxy: true",
-            "inline.yaml:5:19: frontends[0].accept_proxy: accept_proxy true: not supported yet"},
-        NotYetCase{"    accept_proxy: false", ""}, NotYetCase{"    mode: tcp", ""},
-        NotYetCase{"    affinity: { client_address: x-forwarded-for }",
-                   "inline.yaml:5:33: frontends[0].affinity.client_address: client_address "
-                   "x-forwarded-for: not supported yet"},
-        NotYetCase{"    affinity: { client_address: connection }", ""},
-        NotYetCase{"    affinity: { trusted_proxies: [10.0.0.0/8] }",
-                   "inline.yaml:5:34: frontends[0].affinity.trusted_proxies: trusted_proxies "
-                   "other than []: not supported yet"},
-        NotYetCase{"    affinity: { trusted_proxies: [] }", ""},
-        NotYetCase{"    affinity: { cookie: { name: MS-WSMAN } }",
-                   "inline.yaml:5:17: frontends[0].affinity.cookie: not supported yet"},
-        NotYetCase{"    affinity: { fallback: source }",
-                   "inline.yaml:5:17: frontends[0].affinity.fallback: not supported yet"}));
+        FrontendCase{"    mode: http", ""}, FrontendCase{"    mode: tcp", ""},
+        FrontendCase{"    mode: udp",
+                     "inline.yaml:5:11: frontends[0].mode: expected tcp|http, got \"udp\""},
+        // A PROXY header from anyone, or only from the listed peers.
+        FrontendCase{"    accept_proxy: true", ""}, FrontendCase{"    accept_proxy: false", ""},
+        FrontendCase{"    accept_proxy: true\n    affinity: { trusted_proxies: [10.0.0.0/8] }", ""},
+        FrontendCase{"    accept_proxy: sometimes",
+                     "inline.yaml:5:19: frontends[0].accept_proxy: expected true or false, got "
+                     "\"sometimes\""},
+        // X-Forwarded-For is only read in http mode, and only from trusted proxies.
+        FrontendCase{"    mode: http\n    affinity: { client_address: x-forwarded-for, "
+                     "trusted_proxies: [\"10.0.0.0/8\", \"::1\"] }",
+                     ""},
+        FrontendCase{"    affinity: { client_address: x-forwarded-for, trusted_proxies: "
+                     "[10.0.0.0/8] }",
+                     "inline.yaml:5:33: frontends[0].affinity.client_address: x-forwarded-for "
+                     "needs mode: http (mode is tcp); a tcp relay never reads the header"},
+        FrontendCase{"    mode: http\n    affinity: { client_address: x-forwarded-for, "
+                     "trusted_proxies: [] }",
+                     "inline.yaml:6:33: frontends[0].affinity.client_address: x-forwarded-for "
+                     "needs the proxies that may send the header in affinity.trusted_proxies; "
+                     "otherwise any client could choose its own address"},
+        FrontendCase{"    affinity: { client_address: connection }", ""},
+        FrontendCase{"    affinity: { client_address: proxy }",
+                     "inline.yaml:5:33: frontends[0].affinity.client_address: expected "
+                     "connection|x-forwarded-for, got \"proxy\""},
+        // A misspelt mode is reported once, not again by the rules that depend on it.
+        FrontendCase{
+            "    mode: htp\n    affinity: { type: cookie, client_address: x-forwarded-for, "
+            "trusted_proxies: [10.0.0.0/8] }",
+            "inline.yaml:5:11: frontends[0].mode: expected tcp|http, got \"htp\""},
+        // Trusting proxies with nothing to trust them for is a forgotten accept_proxy.
+        FrontendCase{"    affinity: { trusted_proxies: [10.0.0.0/8] }",
+                     "inline.yaml:5:17: frontends[0].affinity.trusted_proxies: has no effect: it "
+                     "lists the peers that may send a PROXY header (accept_proxy: true) or "
+                     "X-Forwarded-For (client_address: x-forwarded-for), and neither is on"},
+        FrontendCase{"    affinity: { trusted_proxies: [] }", ""},
+        FrontendCase{"    accept_proxy: true\n    affinity: { trusted_proxies: 10.0.0.0/8 }",
+                     "inline.yaml:6:34: frontends[0].affinity.trusted_proxies: expected a list of "
+                     "CIDRs, got \"10.0.0.0/8\""},
+        FrontendCase{"    accept_proxy: true\n    affinity: { trusted_proxies: [proxy.contoso.net] "
+                     "}",
+                     "inline.yaml:6:35: frontends[0].affinity.trusted_proxies[0]: "
+                     "\"proxy.contoso.net\" is not an IP address (expected a CIDR like 10.0.0.0/8 "
+                     "or 2001:db8::/32, or an address)"},
+        FrontendCase{
+            "    accept_proxy: true\n    affinity: { trusted_proxies: [\"2001:db8::1/32\"] "
+            "}",
+            "inline.yaml:6:35: frontends[0].affinity.trusted_proxies[0]: "
+            "\"2001:db8::1/32\" has host bits set; write 2001:db8::/32 for the network, "
+            "or 2001:db8::1 for the one address"}));
+
+INSTANTIATE_TEST_SUITE_P(
+    Cookie, FrontendRule,
+    testing::Values(
+        FrontendCase{"    mode: http\n    affinity: { type: cookie }", ""},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, cookie: { name: JSESSIONID, "
+                     "httponly: true, secure: true }, fallback: source }",
+                     ""},
+        FrontendCase{"    affinity: { type: cookie }",
+                     "inline.yaml:5:23: frontends[0].affinity.type: cookie affinity needs mode: "
+                     "http (mode is tcp); a tcp relay never reads or sets cookies"},
+        FrontendCase{"    mode: http\n    affinity: { fallback: least_conn }",
+                     "inline.yaml:6:17: frontends[0].affinity.fallback: only with affinity.type: "
+                     "cookie (type is source)"},
+        FrontendCase{"    mode: http\n    affinity: { type: none, cookie: {} }",
+                     "inline.yaml:6:29: frontends[0].affinity.cookie: only with affinity.type: "
+                     "cookie (type is none)"},
+        // A misspelt type is reported once; the cookie keys are not judged by it.
+        FrontendCase{"    mode: http\n    affinity: { type: cookies, fallback: source }",
+                     "inline.yaml:6:23: frontends[0].affinity.type: expected source|cookie|none, "
+                     "got \"cookies\""},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, fallback: random }",
+                     "inline.yaml:6:41: frontends[0].affinity.fallback: expected "
+                     "source|least_conn|round_robin, got \"random\""},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, cookie: { name: \"a=b\" } }",
+                     "inline.yaml:6:47: frontends[0].affinity.cookie.name: \"a=b\" is not a valid "
+                     "cookie name (an RFC 6265 token: visible ASCII without spaces or any of "
+                     "()<>@,;:\\\"/[]?={})"},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, cookie: { name: \"\" } }",
+                     "inline.yaml:6:47: frontends[0].affinity.cookie.name: \"\" is not a valid "
+                     "cookie name (an RFC 6265 token: visible ASCII without spaces or any of "
+                     "()<>@,;:\\\"/[]?={})"},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, cookie: { httponly: no, "
+                     "secure: 1 } }",
+                     "inline.yaml:6:63: frontends[0].affinity.cookie.secure: expected true or "
+                     "false, got \"1\""},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, cookie: { max_age: 20m } }",
+                     "inline.yaml:6:41: frontends[0].affinity.cookie.max_age: unknown key (known "
+                     "keys here: name, httponly, secure, secret_file)"},
+        FrontendCase{"    mode: http\n    affinity: { type: cookie, cookie: MS-WSMAN }",
+                     "inline.yaml:6:39: frontends[0].affinity.cookie: expected a map, got "
+                     "\"MS-WSMAN\""}));
+
+TEST(SendProxy, OffV1AndV2AreTheChoices) {
+  const std::string server = "    servers:\n      - { name: fe01, address: \"127.0.0.1:8080\", ";
+  const auto load = [&](const std::string& send_proxy) {
+    return load_string(
+        kFrontend + "pools:\n  - name: web\n" + server + "send_proxy: " + send_proxy + " }\n",
+        "inline.yaml");
+  };
+  for (const auto& [text, expected] :
+       {std::pair{"off", SendProxy::off}, std::pair{"\"off\"", SendProxy::off},
+        std::pair{"v1", SendProxy::v1}, std::pair{"v2", SendProxy::v2}}) {
+    const LoadResult result = load(text);
+    ASSERT_TRUE(result.ok()) << text << ": " << testing::PrintToString(result.errors);
+    EXPECT_EQ(result.config->pools[0].servers[0].send_proxy, expected) << text;
+  }
+  // YAML 1.1 reads `off` as false; its other spellings of false are not choices here.
+  EXPECT_EQ(load("false").errors,
+            std::vector<std::string>{"inline.yaml:8:62: pools[0].servers[0].send_proxy: expected "
+                                     "off|v1|v2, got \"false\""});
+}
+
+// ---- the cookie key file ----
+
+std::vector<std::string> cookie_key_errors(const std::string& path) {
+  return errors_of(kFrontend +
+                   "    mode: http\n    affinity:\n      type: cookie\n"
+                   "      cookie: { secret_file: " +
+                   path + " }\n" + kPool);
+}
+
+TEST(CookieKey, IsReadTrimmed) {
+  const std::string key = temp_file("cookie16.key", "  0123456789abcdef\r\n");
+  const LoadResult result = load_string(
+      kFrontend + "    mode: http\n    affinity: { type: cookie, cookie: { secret_file: " + key +
+          " } }\n" + kPool,
+      "inline.yaml");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  EXPECT_EQ(result.config->frontends[0].affinity.cookie.secret_file, key);
+  EXPECT_EQ(result.config->frontends[0].affinity.cookie.secret, "0123456789abcdef");
+}
+
+TEST(CookieKey, AnyBytesWillDo) {
+  // A key from /dev/urandom may hold anything; it never goes into a header, unlike a token.
+  const std::string key = temp_file("binary.key", std::string("\x01\x00\xff key with spaces", 19));
+  const LoadResult result = load_string(
+      kFrontend + "    mode: http\n    affinity: { type: cookie, cookie: { secret_file: " + key +
+          " } }\n" + kPool,
+      "inline.yaml");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  EXPECT_EQ(result.config->frontends[0].affinity.cookie.secret,
+            std::string("\x01\x00\xff key with spaces", 19));
+}
+
+TEST(CookieKey, MustBeReadableLongEnoughAndNotHuge) {
+  const std::string at = "inline.yaml:8:30: frontends[0].affinity.cookie.secret_file: ";
+  const std::string missing = testing::TempDir() + "/tether_config_test_no_such.key";
+  EXPECT_EQ(cookie_key_errors(missing), std::vector<std::string>{at + "cannot read \"" + missing +
+                                                                 "\": No such file or directory"});
+  const std::string empty = temp_file("empty.key", "\n");
+  EXPECT_EQ(cookie_key_errors(empty),
+            std::vector<std::string>{at + "\"" + empty + "\" is empty; it must hold the key"});
+  const std::string short_key = temp_file("short.key", "0123456789abcde\n");
+  EXPECT_EQ(cookie_key_errors(short_key),
+            std::vector<std::string>{
+                at + "\"" + short_key +
+                "\" holds a key of 15 bytes; at least 16 are needed, since a short key can be "
+                "guessed and then anyone can forge a cookie naming any server"});
+  const std::string huge = temp_file("huge.key", std::string(5000, 'k'));
+  EXPECT_EQ(cookie_key_errors(huge),
+            std::vector<std::string>{at + "\"" + huge +
+                                     "\" is longer than 4096 bytes; it must hold just the key"});
+  EXPECT_EQ(cookie_key_errors("\"\""),
+            std::vector<std::string>{at + "expected a file path, got \"\""});
+}
+
+// ---- what stays refused ----
+
+// The features SPEC §3 describes but this build lacks are refused, never silently ignored.
+TEST(NotSupportedYet, TlsHttpsChecksAndTheStateFileAreStillRefused) {
+  EXPECT_EQ(errors_of(kFrontend + "    mode: http\n    tls: { certificates: [] }\n" + kPool),
+            std::vector<std::string>{"inline.yaml:6:5: frontends[0].tls: not supported yet"});
+  EXPECT_EQ(errors_of(kFrontend + kPool + "    tls: { enabled: true }\n"),
+            std::vector<std::string>{"inline.yaml:9:5: pools[0].tls: not supported yet"});
+  EXPECT_EQ(errors_of(kFrontend + kPool + "    health: { type: https }\n"),
+            std::vector<std::string>{
+                "inline.yaml:9:21: pools[0].health.type: type https: not supported yet"});
+  EXPECT_EQ(errors_of("state_file: /tmp/x\n" + kFrontend + kPool),
+            std::vector<std::string>{"inline.yaml:1:1: state_file: not supported yet"});
+}
 
 }  // namespace
 }  // namespace tether::config

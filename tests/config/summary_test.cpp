@@ -98,5 +98,34 @@ pools:
       << text;
 }
 
+TEST(Summary, ShowsCookieAffinityAndWhoseWordAboutTheClientIsTaken) {
+  const std::string text = summary_of("good_http.yaml");
+  EXPECT_NE(text.find("frontend web-ext-443  http  listen 127.0.0.1:0  -> pool web-ext  idle 30m  "
+                      "affinity cookie MS-WSMAN httponly no secure no secret yes fallback "
+                      "least_conn /32 /64 timeout 20m table 1000000  client x-forwarded-for  "
+                      "trusted_proxies 10.0.0.0/8,2001:db8::/32,192.0.2.7/32\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("frontend web-int-443  tcp  listen 127.0.0.1:0  -> pool web-int  idle 30m  "
+                      "affinity source /32 /64 timeout 20m table 1000000  accept_proxy  "
+                      "trusted_proxies 10.1.2.0/24,::ffff:192.0.2.0/120\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("affinity cookie app_srv!#$%&'*+-.^_`|~ httponly yes secure yes secret no "
+                      "fallback round_robin /32 /64 timeout 20m table 1000000  accept_proxy (from "
+                      "any peer)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(Summary, ShowsSendProxyOnlyWhenOn) {
+  const std::string text = summary_of("good_http.yaml");
+  EXPECT_NE(text.find("  server fe01  127.0.0.1:4443  weight 1  send_proxy v2\n"
+                      "  server fe02  127.0.0.1:4444  weight 1  send_proxy v1\n"
+                      "  server fe03  127.0.0.1:4445  weight 1\n"),
+            std::string::npos)
+      << text;
+}
+
 }  // namespace
 }  // namespace tether::config
