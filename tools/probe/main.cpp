@@ -1,0 +1,216 @@
+// tether-probe: measures whether a load balancer keeps clients on one server (SPEC §7). Works
+// against any HTTP/1.1 load balancer in front of servers that stamp their identity in a header
+// (tether-pool's X-Tether-Server by default). Prints a table; --json and --svg write the same
+// report for scripts and people. Exit 0 when the run completed, 2 on a usage error, an
+// unreachable target or a scenario that could not be carried out.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "config/address.h"
+#include "config/duration.h"
+#include "tools/probe/render.h"
+#include "tools/probe/runner.h"
+#include "tools/probe/scenario.h"
+
+namespace {
+
+using namespace tether::probe;
+
+constexpr int exit_usage = 2;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "tether-probe: %s\n", message.c_str());
+  return exit_usage;
+}
+
+const char* const definitions = R"(
+Definitions:
+  home                  the server that answered a client's first answered request; per-server
+                        counts count each client once, for its home.
+  stayed on one server  every answered request of the client was answered by its home (failed
+                        requests do not count against it).
+  sessions lost         clients that received at least one 440 (a server that does not hold the
+                        session the client presents in X-Session).
+  errors                requests without a complete response (connect, timeout, closed,
+                        malformed) or answered 5xx.
+  max/mean, cov         clients per server over the servers that answered before the scenario
+                        point; cov = population standard deviation / mean.
+  latency               request start (connect included when it opened one) to the response's
+                        last byte; nearest-rank percentiles.
+  split                 request R/2 of every session: where roaming clients change address and
+                        where a scenario happens (all clients finish their first half, the action
+                        runs, --settle passes, then every client reconnects for its second half).
+  moves                 a client moved when the server of its last answer before the split differs
+                        from the server of its first answer after it (roaming clients excluded):
+                        fail/remove S: required = clients of S that moved, needless = others that
+                          moved;
+                        drain S: required = 0, needless = every move (drain keeps its clients);
+                        add S: required = 0, to_added = moves to S (expected without a stick
+                          table), needless = moves between the old servers.
+Scenario mechanisms:
+  fail    --control URL (POST /servers/S/fail)     remove  --hook CMD, or --control (fails S)
+  drain   --admin URL --pool P (Tether admin API)  add     --hook CMD, or --control (recovers S)
+  --hook CMD runs at the scenario point for any kind, with TETHER_PROBE_SCENARIO,
+  TETHER_PROBE_SERVER and TETHER_PROBE_TARGET set; HAProxy and NGINX need it for drain.
+)";
+
+bool parse_duration_flag(const std::string& flag, const std::string& text,
+                         std::chrono::milliseconds& out, std::string& error) {
+  const auto parsed = tether::config::parse_duration(text);
+  if (!parsed.ok()) {
+    error = flag + ": " + parsed.error;
+    return false;
+  }
+  out = *parsed.value;
+  return true;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  return static_cast<bool>(out);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"tether-probe: measures whether a load balancer keeps each client on one server"};
+  app.footer(definitions);
+
+  std::string target;
+  std::string sources = "127.1.0.0/16";
+  ProbeOptions options;
+  std::string scenario_text;
+  std::string control, admin, admin_token_file;
+  ScenarioPlan plan;
+  std::string settle = "2s", duration, timeout = "5s";
+  std::string json_path, svg_path;
+
+  app.add_option("--target", target, "Load balancer HOST:PORT")->required();
+  app.add_option("--clients", options.clients, "Simulated clients")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
+  app.add_option("--requests", options.requests, "Requests per client session")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1'000'000}));
+  app.add_option("--sources", sources, "CIDR of client source addresses; client i binds the i-th")
+      ->capture_default_str();
+  app.add_flag("--new-connections", options.new_connections,
+               "A new connection per request (default: keep-alive, reconnecting when closed)");
+  app.add_option("--cookie", options.cookie,
+                 "Keep this cookie per client (from Set-Cookie) and send it back, e.g. MS-WSMAN");
+  app.add_option("--roam", options.roam,
+                 "Fraction of clients that change source address at the split")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--path", options.path, "Request target")->capture_default_str();
+  app.add_option("--server-header", options.server_header,
+                 "Response header naming the server that answered")
+      ->capture_default_str();
+  app.add_option("--concurrency", options.concurrency, "Clients running at once")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000}));
+  app.add_option("--duration", duration,
+                 "Stop starting requests after this long (e.g. 30s) and report what was measured");
+  app.add_option("--timeout", timeout, "A request without a response after this long is an error")
+      ->capture_default_str();
+  app.add_option("--scenario", scenario_text, "Event at the split: fail|drain|add|remove")
+      ->check(CLI::IsMember({"fail", "drain", "add", "remove"}));
+  app.add_option("--server", plan.server, "The server the scenario acts on");
+  app.add_option("--control", control, "tether-pool's control endpoint [http://]HOST:PORT");
+  app.add_option("--admin", admin, "Tether's admin API [http://]HOST:PORT");
+  app.add_option("--pool", plan.pool, "Tether pool of the server (drain)");
+  app.add_option("--admin-token-file", admin_token_file, "Bearer token for the admin API");
+  app.add_option("--hook", plan.hook, "Shell command that carries out the scenario");
+  app.add_option("--settle", settle, "Pause after the scenario action (health checks notice)")
+      ->capture_default_str();
+  app.add_option("--json", json_path, "Write the report as JSON to FILE");
+  app.add_option("--svg", svg_path, "Write the distribution and moves as an SVG chart to FILE");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int status = app.exit(e);
+    return status == 0 ? 0 : exit_usage;
+  }
+
+  std::string error;
+  const auto address = tether::config::parse_address(target, tether::config::PortZero::refused);
+  if (!address.ok()) return fail("--target: " + address.error);
+  options.target = address.value->endpoint;
+  options.target_text = target;
+  const auto range = SourceRange::parse(sources, error);
+  if (!range) return fail("--sources: " + error);
+  options.sources = *range;
+  if (!parse_duration_flag("--timeout", timeout, options.timeout, error) ||
+      !parse_duration_flag("--settle", settle, options.settle, error)) {
+    return fail(error);
+  }
+  if (!duration.empty()) {
+    std::chrono::milliseconds limit{0};
+    if (!parse_duration_flag("--duration", duration, limit, error)) return fail(error);
+    if (limit.count() > 0) options.duration = limit;
+  }
+
+  for (const auto kind : {Scenario::fail, Scenario::drain, Scenario::add, Scenario::remove}) {
+    if (scenario_text == to_string(kind)) plan.kind = kind;
+  }
+  if (plan.kind == Scenario::none && !plan.server.empty()) return fail("--server needs --scenario");
+  options.scenario = plan.kind;
+  options.stop_on_signal = true;
+  options.scenario_server = plan.server;
+  plan.target = target;
+  plan.timeout = options.timeout;
+  if (!control.empty() && !(plan.control = parse_service_url(control, error))) {
+    return fail("--control: " + error);
+  }
+  if (!admin.empty() && !(plan.admin = parse_service_url(admin, error))) {
+    return fail("--admin: " + error);
+  }
+  if (!admin_token_file.empty()) {
+    std::ifstream in(admin_token_file);
+    if (!std::getline(in, plan.admin_token)) {
+      return fail("--admin-token-file: cannot read " + admin_token_file);
+    }
+    while (!plan.admin_token.empty() &&
+           std::isspace(static_cast<unsigned char>(plan.admin_token.back())))
+      plan.admin_token.pop_back();
+  }
+  const auto mechanism = choose_mechanism(plan, error);
+  if (!mechanism) return fail(error);
+  if (const auto why = validate(options); !why.empty()) return fail(why);
+
+  // Fail before the run, not after it, on an output file that cannot be written.
+  for (const auto* path : {&json_path, &svg_path}) {
+    if (!path->empty() && !std::ofstream(*path, std::ios::app)) {
+      return fail("cannot write " + *path);
+    }
+  }
+  if (const auto why = check_reachable(options); !why.empty()) return fail(why);
+  if (!preflight(plan, *mechanism, error)) return fail(error);
+
+  const auto result = run_probe(options, [&](std::string& done, std::string& why) {
+    return perform(plan, *mechanism, done, why);
+  });
+  if (!result.ok)
+    return fail("scenario " + std::string(to_string(plan.kind)) + ": " + result.error);
+
+  const auto& report = result.report;
+  if (report.answered > 0 && report.unattributed == report.answered) {
+    std::fprintf(stderr,
+                 "tether-probe: no response carried %s, so no server could be told apart; "
+                 "name the servers' identity header with --server-header\n",
+                 options.server_header.c_str());
+  }
+  std::fputs(render_table(report).c_str(), stdout);
+  std::fflush(stdout);
+  if (!json_path.empty() && !write_file(json_path, render_json(report))) {
+    return fail("cannot write " + json_path);
+  }
+  if (!svg_path.empty() && !write_file(svg_path, render_svg(report))) {
+    return fail("cannot write " + svg_path);
+  }
+  return 0;
+}

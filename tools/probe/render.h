@@ -1,0 +1,21 @@
+// The report as people and scripts read it. Pure functions of a Report: the same report renders
+// the same bytes.
+#pragma once
+
+#include <string>
+
+#include "tools/probe/tally.h"
+
+namespace tether::probe {
+
+// The summary lines and the per-server distribution, for a terminal.
+std::string render_table(const Report& report);
+
+// One JSON object (SPEC §7 fields and more), written by hand: no JSON library in our deps.
+std::string render_json(const Report& report);
+
+// A self-contained SVG: clients per server as bars with the mean as a dashed line, and for a
+// scenario a pair of bars for the required and needless moves.
+std::string render_svg(const Report& report);
+
+}  // namespace tether::probe

@@ -1,0 +1,88 @@
+#include <algorithm>
+
+#include "tools/probe/render.h"
+#include "tools/probe/text_format.h"
+
+namespace tether::probe {
+namespace {
+
+double percent(std::size_t part, std::size_t whole) {
+  return whole == 0 ? 0.0 : 100.0 * static_cast<double>(part) / static_cast<double>(whole);
+}
+
+void line(std::string& out, const char* label, const std::string& value) {
+  out += format("%-22s %s\n", label, value.c_str());
+}
+
+}  // namespace
+
+std::string render_table(const Report& r) {
+  std::string out;
+  std::string how = r.run.new_connections ? "new connection per request" : "keep-alive";
+  if (!r.run.cookie.empty()) how += ", cookie " + r.run.cookie;
+  out += format("tether-probe %s GET %s (%s)\n", r.run.target.c_str(), r.run.path.c_str(),
+                how.c_str());
+  out +=
+      format("%zu of %zu clients x %zu requests, concurrency %zu, %.2f s%s\n\n", r.clients,
+             r.run.clients_planned, r.run.requests_per_client, r.run.concurrency, r.run.duration_s,
+             r.run.stopped_early ? (" (stopped by " + r.run.stopped_by + ")").c_str() : "");
+
+  line(out, "stayed on one server",
+       format("%zu of %zu (%.1f%%)", r.clients_single_server, r.clients,
+              percent(r.clients_single_server, r.clients)));
+  if (r.clients_unanswered > 0) line(out, "never answered", format("%zu", r.clients_unanswered));
+  line(out, "sessions lost", format("%zu", r.sessions_lost));
+  line(out, "requests",
+       format("%zu, %zu answered, %zu off the client's home server", r.requests, r.answered,
+              r.requests_off_home));
+  line(out, "errors",
+       format("%zu (connect %zu, timeout %zu, closed %zu, malformed %zu, 5xx %zu)",
+              r.errors.total(), r.errors.connect, r.errors.timeout, r.errors.closed,
+              r.errors.malformed, r.errors.http_5xx));
+  std::string statuses;
+  for (const auto& [status, count] : r.statuses)
+    statuses += format("%s%d x %zu", statuses.empty() ? "" : ", ", status, count);
+  if (!statuses.empty()) line(out, "statuses", statuses);
+  if (r.unattributed > 0) {
+    line(out, "no server header", format("%zu answers", r.unattributed));
+  }
+  line(out, "latency ms",
+       format("p50 %.3f  p90 %.3f  p99 %.3f  max %.3f", r.latency.p50, r.latency.p90, r.latency.p99,
+              r.latency.max));
+  if (r.run.roam_fraction > 0) {
+    line(out, "roamed", format("%zu clients, %zu moved server", r.roamed, r.roamed_moved));
+  }
+  const bool scenario = r.scenario.kind != Scenario::none;
+  if (scenario) {
+    line(out, "scenario",
+         format("%s %s: %s", std::string(to_string(r.scenario.kind)).c_str(),
+                r.scenario.server.c_str(),
+                r.scenario.performed ? r.scenario.action.c_str() : "not reached"));
+    const auto& m = r.moves;
+    std::string moves = format("required %zu, needless %zu", m.required, m.needless);
+    if (r.scenario.kind == Scenario::add) moves += format(", to the added server %zu", m.to_added);
+    if (m.stayed > 0) moves += format(", stayed on %s %zu", r.scenario.server.c_str(), m.stayed);
+    moves += format(" (of %zu clients; %zu unserved after)", m.considered, m.unserved);
+    line(out, "moves", moves);
+  }
+
+  const bool after = scenario && r.scenario.performed;
+  std::size_t width = 6;
+  for (const auto& share : r.servers)
+    width = std::max(width, share.name.size());
+  const int w = static_cast<int>(width);
+  out += format("\n%-*s %8s %7s %9s%s\n", w, "server", "clients", "share", "requests",
+                after ? "  after" : "");
+  for (const auto& share : r.servers) {
+    out += format("%-*s %8zu %6.1f%% %9zu", w, share.name.c_str(), share.clients,
+                  percent(share.clients, r.clients - r.clients_unanswered), share.requests);
+    if (after) out += format(" %6zu", share.clients_after);
+    if (!share.in_distribution) out += "  (joined after the scenario point)";
+    out += '\n';
+  }
+  out += format("max/mean %.3f  cov %.3f  (%zu servers, mean %.1f clients)\n", r.max_over_mean,
+                r.cov, r.distribution_servers, r.mean_clients);
+  return out;
+}
+
+}  // namespace tether::probe
