@@ -31,4 +31,15 @@ void AccessLog::write(const ConnectionRecord& r) {
       r.end);
 }
 
+void AccessLog::write(const RequestRecord& r) {
+  if (!logger_) return;
+  const auto address = r.client.address();
+  logger_->info(
+      "client={}{}{}:{} frontend={} server={} method={} target={} status={} bytes_in={} "
+      "bytes_out={} duration_ms={} affinity={} set_cookie={}",
+      address.is_v6() ? "[" : "", address.to_string(), address.is_v6() ? "]" : "", r.client.port(),
+      r.frontend, r.server.empty() ? "-" : r.server, r.method, r.target.empty() ? "-" : r.target,
+      r.status, r.bytes_in, r.bytes_out, r.duration.count(), r.affinity, r.set_cookie ? 1 : 0);
+}
+
 }  // namespace tether::lb

@@ -16,12 +16,12 @@ unsigned worker_count_for(unsigned configured) {
   return std::max(1u, std::thread::hardware_concurrency());
 }
 
-// A pool's stick table is configured by the frontends that use it (config validation makes
-// them agree); a pool only reached without affinity has none.
+// A pool's stick table is configured by the source-affinity frontends that use it (config
+// validation makes them agree); cookies are their own pins, so other pools have none.
 std::pair<config::Duration, std::uint64_t> stick_settings(const config::Config& config,
                                                           const std::string& pool) {
   for (const auto& f : config.frontends)
-    if (f.pool == pool && f.affinity.type != config::AffinityType::none)
+    if (f.pool == pool && f.affinity.type == config::AffinityType::source)
       return {f.affinity.timeout, f.affinity.table_size};
   return {config::Duration(0), 0};
 }

@@ -1,26 +1,46 @@
 // A frontend at run time: its configuration, the pool it feeds, and its counters.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
 
 #include "config/config.h"
+#include "lb/cookie_token.h"
 #include "lb/pool.h"
 
 namespace tether::lb {
 
 struct Frontend {
   Frontend(config::FrontendConfig config, Pool& pool, std::size_t pool_index)
-      : config(std::move(config)), pool(pool), pool_index(pool_index) {}
+      : config(std::move(config)), pool(pool), pool_index(pool_index) {
+    if (this->config.affinity.type == config::AffinityType::cookie) {
+      std::vector<std::string> names;
+      for (const auto& s : pool.servers())
+        names.push_back(s->name());
+      cookies = std::make_unique<CookieTokens>(names, pool.config().hash_seed,
+                                               this->config.affinity.cookie.secret);
+    }
+  }
 
   const config::FrontendConfig config;
   Pool& pool;
   const std::size_t pool_index;  // index of `pool` in the daemon, for per-worker snapshot caches
+  std::unique_ptr<const CookieTokens> cookies;  // cookie affinity only
 
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> active{0};
   std::atomic<std::uint64_t> no_server{0};       // closed at once: no usable server
   std::atomic<std::uint64_t> connect_failed{0};  // every attempt (and retry) failed
+  std::atomic<std::uint64_t> refused{0};         // PROXY header missing, invalid or untrusted
+  // http mode: responses sent to clients, by status code (100..599), ours and the servers'.
+  std::array<std::atomic<std::uint64_t>, 600> http_responses{};
+
+  void count_response(unsigned status) {
+    if (status < http_responses.size())
+      http_responses[status].fetch_add(1, std::memory_order_relaxed);
+  }
 
   const std::string& name() const { return config.name; }
 };

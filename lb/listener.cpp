@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "lb/frontend.h"
+#include "lb/http_session.h"
 #include "lb/tcp_session.h"
 #include "lb/worker.h"
 
@@ -52,7 +53,10 @@ void Listener::accept() {
   acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
     if (!acceptor_.is_open()) return;  // closed for shutdown
     if (!ec) {
-      std::make_shared<TcpSession>(worker_, frontend_, std::move(socket))->start();
+      if (frontend_.config.mode == config::Mode::http)
+        std::make_shared<HttpSession>(worker_, frontend_, std::move(socket))->start();
+      else
+        std::make_shared<TcpSession>(worker_, frontend_, std::move(socket))->start();
       accept();
       return;
     }

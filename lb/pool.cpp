@@ -66,7 +66,7 @@ std::shared_ptr<const PoolSnapshot> Pool::snapshot() const {
 }
 
 Server* Pool::choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
-                         std::span<const std::uint32_t> tried) {
+                         std::span<const std::uint32_t> tried, config::Balance balance) {
   const auto is_tried = [&](std::uint32_t id) {
     return std::find(tried.begin(), tried.end(), id) != tried.end();
   };
@@ -74,7 +74,7 @@ Server* Pool::choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
     const Server& s = *servers_[snapshot.candidates[candidate]];
     return !is_tried(s.id) && s.has_capacity(config_.max_connections);
   };
-  switch (config_.balance) {
+  switch (balance) {
     case config::Balance::maglev: {
       const auto c =
           snapshot.table.pick_excluding(key_hash, [&](std::uint32_t c) { return !usable(c); });
@@ -103,8 +103,16 @@ Server* Pool::choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
   return nullptr;
 }
 
+BreakCause Pool::unavailable_cause(const Server& server) {
+  if (server.admin_state.load(std::memory_order_relaxed) != AdminState::maint)
+    return BreakCause::server_down;
+  return server.maint_from_deadline.load(std::memory_order_relaxed) ? BreakCause::drain_deadline
+                                                                    : BreakCause::server_maint;
+}
+
 Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
-                           std::uint64_t key_hash, std::span<const std::uint32_t> tried) {
+                           std::uint64_t key_hash, std::span<const std::uint32_t> tried,
+                           config::Balance balance) {
   using Status = StickTable::Lookup::Status;
   std::optional<BreakCause> broken;
   if (pin.status == Status::hit) {
@@ -112,27 +120,23 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
     if (pinned.takes_pinned_clients()) {
       if (pinned.has_capacity(config_.max_connections)) return {{&pinned, Decision::stick}, {}};
       // Full (max_connections): this connection goes elsewhere, the pin stays.
-    } else if (pinned.admin_state.load(std::memory_order_relaxed) == AdminState::maint) {
-      broken = pinned.maint_from_deadline.load(std::memory_order_relaxed)
-                   ? BreakCause::drain_deadline
-                   : BreakCause::server_maint;
     } else {
-      broken = BreakCause::server_down;
+      broken = unavailable_cause(pinned);
     }
   }
-  Server* chosen = choose_new(snapshot, key_hash, tried);
+  Server* chosen = choose_new(snapshot, key_hash, tried, balance);
   if (!chosen) return {{nullptr, Decision::none}, broken};
   if (pin.status == Status::expired && pin.server != chosen->id) broken = BreakCause::expired;
-  const Decision d =
-      config_.balance == config::Balance::maglev ? Decision::hash : Decision::fallback;
+  const Decision d = balance == config::Balance::maglev ? Decision::hash : Decision::fallback;
   return {{chosen, d}, broken};
 }
 
 Placement Pool::place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
-                      std::span<const std::uint32_t> tried, Clock::time_point now) {
+                      std::span<const std::uint32_t> tried, Clock::time_point now,
+                      std::optional<config::Balance> balance) {
   StickTable::Lookup pin;
   if (stick_ && key && tried.empty()) pin = stick_->find(*key, now);
-  const Verdict verdict = decide(snapshot, pin, key_hash, tried);
+  const Verdict verdict = decide(snapshot, pin, key_hash, tried, balance.value_or(config_.balance));
   count(verdict.placement.decision);
   if (verdict.broken) count(*verdict.broken);
   return verdict.placement;
@@ -141,7 +145,7 @@ Placement Pool::place(const PoolSnapshot& snapshot, const AffinityKey* key, std:
 Placement Pool::explain(const AffinityKey* key, std::uint64_t key_hash, Clock::time_point now) {
   StickTable::Lookup pin;
   if (stick_ && key) pin = stick_->peek(*key, now);
-  return decide(*snapshot(), pin, key_hash, {}).placement;
+  return decide(*snapshot(), pin, key_hash, {}, config_.balance).placement;
 }
 
 void Pool::pin(const AffinityKey& key, const Server& server, Clock::time_point now) {

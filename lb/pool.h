@@ -73,8 +73,10 @@ class Pool {
   // `tried` holds servers whose connect already failed for this client: they are skipped and the
   // stick table is not consulted again. Counts the decision, and a broken affinity by cause.
   // Thread-safe (locks one stick-table shard).
+  // `balance` overrides the pool's for this placement (cookie affinity's `fallback`).
   Placement place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
-                  std::span<const std::uint32_t> tried, Clock::time_point now);
+                  std::span<const std::uint32_t> tried, Clock::time_point now,
+                  std::optional<config::Balance> balance = std::nullopt);
 
   // Where place() would send the client now, and why, changing nothing (admin API explain).
   Placement explain(const AffinityKey* key, std::uint64_t key_hash, Clock::time_point now);
@@ -92,6 +94,15 @@ class Pool {
     if (connect_failure_observer_) connect_failure_observer_(server);
   }
 
+  // Why a client pinned to `server` (by a stick entry or a cookie) cannot stay there now.
+  static BreakCause unavailable_cause(const Server& server);
+
+  // Thread-safe counters, for decisions made outside place() (cookies).
+  void count(Decision d) {
+    decisions_[static_cast<int>(d)].fetch_add(1, std::memory_order_relaxed);
+  }
+  void count(BreakCause c) { breaks_[static_cast<int>(c)].fetch_add(1, std::memory_order_relaxed); }
+
   std::uint64_t decisions(Decision d) const { return decisions_[static_cast<int>(d)].load(); }
   std::uint64_t breaks(BreakCause c) const { return breaks_[static_cast<int>(c)].load(); }
 
@@ -101,13 +112,9 @@ class Pool {
     std::optional<BreakCause> broken;
   };
   Verdict decide(const PoolSnapshot& snapshot, StickTable::Lookup pin, std::uint64_t key_hash,
-                 std::span<const std::uint32_t> tried);
+                 std::span<const std::uint32_t> tried, config::Balance balance);
   Server* choose_new(const PoolSnapshot& snapshot, std::uint64_t key_hash,
-                     std::span<const std::uint32_t> tried);
-  void count(Decision d) {
-    decisions_[static_cast<int>(d)].fetch_add(1, std::memory_order_relaxed);
-  }
-  void count(BreakCause c) { breaks_[static_cast<int>(c)].fetch_add(1, std::memory_order_relaxed); }
+                     std::span<const std::uint32_t> tried, config::Balance balance);
 
   config::PoolConfig config_;
   std::vector<std::unique_ptr<Server>> servers_;

@@ -2,8 +2,11 @@
 
 #include <asio/write.hpp>
 
+#include <cstring>
 #include "lb/access_log.h"
+#include "lb/client_address.h"
 #include "lb/frontend.h"
+#include "lb/proxy_protocol.h"
 #include "lb/worker.h"
 
 namespace tether::lb {
@@ -52,7 +55,54 @@ void TcpSession::start() {
   client_endpoint_ = client_.remote_endpoint(ec);
   if (ec) return close("client_gone");
   client_.set_option(asio::ip::tcp::no_delay(true), ec);
+  local_endpoint_ = client_.local_endpoint(ec);
+  if (frontend_.config.accept_proxy) {
+    const auto& trusted = frontend_.config.affinity.trusted_proxies;
+    if (!trusted.empty() && !is_trusted(canonical(client_endpoint_.address()), trusted)) {
+      frontend_.refused.fetch_add(1, std::memory_order_relaxed);
+      return close("proxy_untrusted");
+    }
+    // The header must come first and soon; the connect timer doubles as its deadline.
+    connect_timer_.expires_after(kProxyHeaderTimeout);
+    connect_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
+      if (!ec && !end_ && !server_) close("proxy_timeout");
+    });
+    return read_proxy_header();
+  }
+  place_client();
+}
 
+void TcpSession::read_proxy_header() {
+  auto& buffer = upstream_.buffer;
+  client_.async_read_some(
+      asio::buffer(buffer.data() + preamble_bytes_, buffer.size() - preamble_bytes_),
+      [this, self = shared_from_this()](std::error_code ec, std::size_t n) {
+        if (end_) return;
+        if (ec) return close("client_gone");
+        preamble_bytes_ += n;
+        ProxyHeader header;
+        std::string error;
+        switch (parse_proxy_header({upstream_.buffer.data(), preamble_bytes_}, header, error)) {
+          case ProxyParse::incomplete:
+            return read_proxy_header();
+          case ProxyParse::error:
+            frontend_.refused.fetch_add(1, std::memory_order_relaxed);
+            return close("proxy_invalid");
+          case ProxyParse::complete:
+            break;
+        }
+        connect_timer_.cancel();
+        if (!header.local)
+          client_endpoint_ = {canonical(header.source.address()), header.source.port()};
+        // Bytes after the header are the client's first data: they go to the server first.
+        preamble_bytes_ -= header.size;
+        std::memmove(upstream_.buffer.data(), upstream_.buffer.data() + header.size,
+                     preamble_bytes_);
+        place_client();
+      });
+}
+
+void TcpSession::place_client() {
   const auto& affinity = frontend_.config.affinity;
   const std::uint64_t seed = frontend_.pool.config().hash_seed;
   if (affinity.type == config::AffinityType::none) {
@@ -119,6 +169,29 @@ void TcpSession::on_connect(std::error_code ec) {
     frontend_.pool.pin(key_, *server_, Clock::now());
   server_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 
+  // What the server must get before the relay: our PROXY header, then bytes the client sent
+  // along with its own.
+  std::string preamble;
+  if (server_->config.send_proxy == config::SendProxy::v1)
+    preamble = make_proxy_v1(client_endpoint_, local_endpoint_);
+  else if (server_->config.send_proxy == config::SendProxy::v2)
+    preamble = make_proxy_v2(client_endpoint_, local_endpoint_);
+  preamble.append(upstream_.buffer.data(), preamble_bytes_);
+  if (!preamble.empty()) {
+    auto data = std::make_shared<std::string>(std::move(preamble));
+    asio::async_write(server_socket_, asio::buffer(*data),
+                      [this, self = shared_from_this(), data](std::error_code ec, std::size_t) {
+                        if (end_) return;
+                        if (ec) return close("server_error");
+                        upstream_.bytes += preamble_bytes_;
+                        start_relay();
+                      });
+    return;
+  }
+  start_relay();
+}
+
+void TcpSession::start_relay() {
   last_activity_ = Clock::now();
   if (frontend_.config.idle_timeout.count() > 0) {
     idle_timer_.expires_at(last_activity_ + frontend_.config.idle_timeout);

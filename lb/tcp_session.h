@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "lb/affinity_key.h"
+#include "lb/session.h"
 #include "lb/stick_table.h"
 
 namespace tether::lb {
@@ -21,19 +22,20 @@ struct Frontend;
 struct Server;
 class Worker;
 
-class TcpSession : public std::enable_shared_from_this<TcpSession> {
+class TcpSession : public Session, public std::enable_shared_from_this<TcpSession> {
  public:
   TcpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::socket client);
-  ~TcpSession();
+  ~TcpSession() override;
   TcpSession(const TcpSession&) = delete;
   TcpSession& operator=(const TcpSession&) = delete;
 
   void start();
   // Ends the session now (both sockets closed), logging `reason` as how it ended.
-  void close(const char* reason);
+  void close(const char* reason) override;
 
  private:
   static constexpr std::size_t kBufferSize = 16 * 1024;
+  static constexpr auto kProxyHeaderTimeout = std::chrono::seconds(10);
 
   // One direction of the relay.
   struct Half {
@@ -45,7 +47,10 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
     std::array<char, kBufferSize> buffer;
   };
 
+  void read_proxy_header();
+  void place_client();
   void connect_next();
+  void start_relay();
   void on_connect(std::error_code ec);
   void relay(Half& half);
   void on_idle_timer(std::error_code ec);
@@ -55,7 +60,9 @@ class TcpSession : public std::enable_shared_from_this<TcpSession> {
   Frontend& frontend_;
   asio::ip::tcp::socket client_;
   asio::ip::tcp::socket server_socket_;
-  asio::ip::tcp::endpoint client_endpoint_;
+  asio::ip::tcp::endpoint client_endpoint_;  // the PROXY header's source, when there is one
+  asio::ip::tcp::endpoint local_endpoint_;
+  std::size_t preamble_bytes_ = 0;  // client bytes read with the PROXY header, not yet relayed
   asio::steady_timer connect_timer_;
   asio::steady_timer idle_timer_;
 

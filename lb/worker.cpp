@@ -3,7 +3,7 @@
 #include <asio/post.hpp>
 
 #include "lb/listener.h"
-#include "lb/tcp_session.h"
+#include "lb/session.h"
 
 namespace tether::lb {
 
@@ -38,8 +38,8 @@ void Worker::close_listeners() {
 void Worker::close_sessions() {
   asio::post(context_, [this] {
     // close() may end a session synchronously, which untracks it: iterate over a copy.
-    const std::vector<TcpSession*> open(sessions_.begin(), sessions_.end());
-    for (TcpSession* s : open)
+    const std::vector<Session*> open(sessions_.begin(), sessions_.end());
+    for (Session* s : open)
       if (sessions_.contains(s)) s->close("shutdown");
   });
 }
@@ -48,7 +48,10 @@ void Worker::stop() {
   close_listeners();
   close_sessions();
   // Once every closed socket's handlers have run, run() returns: nothing is destroyed mid-call.
-  asio::post(context_, [this] { work_.reset(); });
+  asio::post(context_, [this] {
+    connections_.clear();
+    work_.reset();
+  });
 }
 
 }  // namespace tether::lb

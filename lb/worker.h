@@ -11,12 +11,13 @@
 #include <vector>
 
 #include "lb/pool.h"
+#include "lb/server_connection.h"
 
 namespace tether::lb {
 
 class AccessLog;
 class Listener;
-class TcpSession;
+class Session;
 
 class Worker {
  public:
@@ -26,6 +27,7 @@ class Worker {
   unsigned index() const { return index_; }
   asio::io_context& context() { return context_; }
   AccessLog& access_log() { return access_log_; }
+  ConnectionPool& connections() { return connections_; }
 
   // This worker's view of a pool's current snapshot (worker thread only).
   const PoolSnapshot& snapshot(const Pool& pool, std::size_t pool_index) {
@@ -42,8 +44,8 @@ class Worker {
   void stop();
 
   // Worker thread only.
-  void track(TcpSession* session) { sessions_.insert(session); }
-  void untrack(TcpSession* session) { sessions_.erase(session); }
+  void track(Session* session) { sessions_.insert(session); }
+  void untrack(Session* session) { sessions_.erase(session); }
 
  private:
   const unsigned index_;
@@ -52,7 +54,8 @@ class Worker {
   AccessLog& access_log_;
   std::vector<SnapshotCache> caches_;
   std::vector<std::unique_ptr<Listener>> listeners_;
-  std::unordered_set<TcpSession*> sessions_;
+  std::unordered_set<Session*> sessions_;
+  ConnectionPool connections_{64, std::chrono::seconds(30)};
   std::thread thread_;
 };
 

@@ -1,0 +1,771 @@
+#include "lb/http_session.h"
+
+#include <asio/co_spawn.hpp>
+#include <asio/detached.hpp>
+#include <asio/experimental/as_tuple.hpp>
+#include <asio/experimental/awaitable_operators.hpp>
+#include <asio/use_awaitable.hpp>
+#include <asio/write.hpp>
+
+#include "lb/access_log.h"
+#include "lb/client_address.h"
+#include "lb/frontend.h"
+#include "lb/http/chunked_framer.h"
+#include "lb/http/cookie_header.h"
+#include "lb/http/head.h"
+#include "lb/http/tokens.h"
+#include "lb/proxy_protocol.h"
+#include "lb/worker.h"
+
+namespace tether::lb {
+
+using namespace asio::experimental::awaitable_operators;
+
+namespace {
+
+constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
+
+// Once a request head has begun it must be complete within the idle timeout, and never more than
+// this (slowloris); HAProxy's advice for `timeout http-request` is of the same order.
+constexpr auto kMaxRequestHeadTime = std::chrono::seconds(30);
+constexpr auto kProxyHeaderTimeout = std::chrono::seconds(10);
+constexpr std::size_t kMaxBuffer = http::kMaxHeadSize + 16 * 1024;
+constexpr std::size_t kReadSize = 16 * 1024;
+
+using http::iequals;
+
+// Hop-by-hop headers we manage ourselves on each side.
+bool connection_header(std::string_view name) {
+  return iequals(name, "connection") || iequals(name, "keep-alive") ||
+         iequals(name, "proxy-connection");
+}
+
+const char* reason_phrase(unsigned status) {
+  switch (status) {
+    case 400:
+      return "Bad Request";
+    case 408:
+      return "Request Timeout";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+  }
+  return "Error";
+}
+
+std::string address_text(const asio::ip::address& a) {
+  return a.to_string();
+}
+
+}  // namespace
+
+// One request and its response. Owned by run(); every coroutine of the exchange sees it.
+struct HttpSession::Exchange {
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::string method, target;  // copies: the head's views die when the buffer moves on
+  http::Version version = http::Version::http11;
+  http::BodyKind request_body = http::BodyKind::none;
+  std::uint64_t request_length = 0;
+  bool request_keep_alive = true;
+  bool upgrade = false;
+
+  asio::ip::address client;  // the address affinity and logs use
+  AffinityKey key;
+  std::uint64_t key_hash = 0;
+  bool cookie_present = false;
+  std::optional<std::uint32_t> cookie_server;  // the server a valid cookie names
+  std::string server_head;                     // the request head as the server gets it
+
+  Route route;
+  std::vector<std::uint32_t> tried;
+  std::shared_ptr<ServerConnection> server;
+
+  bool request_body_done = false;
+  bool response_started = false;  // bytes of a response went to the client
+  bool close_client = false;
+  bool server_reusable = false;
+  bool retry_fresh = false;  // a pooled connection turned out closed: try once on a new one
+  unsigned status = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+};
+
+HttpSession::HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::socket client)
+    : worker_(worker),
+      frontend_(frontend),
+      client_(std::move(client)),
+      watchdog_(worker.context()),
+      started_(std::chrono::steady_clock::now()) {
+  worker_.track(this);
+  frontend_.accepted.fetch_add(1, std::memory_order_relaxed);
+  frontend_.active.fetch_add(1, std::memory_order_relaxed);
+}
+
+HttpSession::~HttpSession() {
+  worker_.untrack(this);
+  frontend_.active.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void HttpSession::start() {
+  std::error_code ec;
+  peer_ = client_.remote_endpoint(ec);
+  if (!ec) local_ = client_.local_endpoint(ec);
+  if (ec) return close("client_gone");
+  client_.set_option(asio::ip::tcp::no_delay(true), ec);
+  peer_.address(canonical(peer_.address()));
+  deadline_ = std::chrono::steady_clock::now() + frontend_.config.idle_timeout;
+  asio::co_spawn(worker_.context(), run(shared_from_this()), asio::detached);
+  asio::co_spawn(worker_.context(), watchdog(shared_from_this()), asio::detached);
+}
+
+void HttpSession::close(const char* reason) {
+  if (end_) return;
+  end_ = reason;
+  std::error_code ignored;
+  client_.close(ignored);
+  if (private_connection_) private_connection_->socket.close(ignored);
+  if (active_server_) active_server_->socket.close(ignored);
+  watchdog_.cancel();
+}
+
+// ---- timeouts ---------------------------------------------------------------------------------
+
+void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration timeout) {
+  phase_ = phase;
+  timed_out_ = false;
+  const auto previous = deadline_;
+  // idle_timeout 0 means off; other phases always have a limit.
+  deadline_ = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
+                                  : std::chrono::steady_clock::time_point::max();
+  if (deadline_ < previous) watchdog_.cancel();  // wake it to re-arm earlier
+}
+
+asio::awaitable<void> HttpSession::watchdog(std::shared_ptr<HttpSession> /*self*/) {
+  while (!end_) {
+    watchdog_.expires_at(deadline_);
+    co_await watchdog_.async_wait(use_tuple);
+    if (end_) break;
+    if (std::chrono::steady_clock::now() >= deadline_) {
+      deadline_ = std::chrono::steady_clock::time_point::max();
+      on_deadline();
+    }
+  }
+}
+
+void HttpSession::on_deadline() {
+  timed_out_ = true;
+  std::error_code ignored;
+  switch (phase_) {
+    case Phase::request_head:
+      client_.cancel(ignored);  // the reader answers 408
+      break;
+    case Phase::connect:
+    case Phase::server_wait:
+      if (active_server_) active_server_->socket.close(ignored);  // → retry, or 504
+      break;
+    case Phase::proxy_header:
+    case Phase::idle:
+    case Phase::streaming:
+      close("idle_timeout");
+      break;
+  }
+}
+
+// ---- the request loop -------------------------------------------------------------------------
+
+asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
+  if (frontend_.config.accept_proxy && !co_await read_proxy_header()) co_return;
+  while (!end_) {
+    if (!co_await read_request_head()) break;
+    Exchange x;
+    {
+      // Everything that reads the head's views happens here, before the buffer moves on.
+      const auto& affinity = frontend_.config.affinity;
+      x.method = request_.method;
+      x.target = request_.target.substr(0, 256);
+      x.version = request_.version;
+      x.request_body = request_.body;
+      x.request_length = request_.content_length;
+      x.request_keep_alive = request_.keep_alive;
+      x.upgrade = request_.upgrade;
+      x.client = peer_.address();
+      if (affinity.client_address == config::ClientAddress::x_forwarded_for) {
+        std::string joined;
+        for (const auto& h : request_.headers)
+          if (iequals(h.name, "x-forwarded-for"))
+            joined += (joined.empty() ? "" : ",") + std::string(h.value);
+        x.client = client_from_forwarded_for(peer_.address(), joined, affinity.trusted_proxies);
+      }
+      const std::uint64_t seed = frontend_.pool.config().hash_seed;
+      if (affinity.type == config::AffinityType::none) {
+        x.key = source_key(x.client, 32, 128);
+        x.key_hash = key_hash(x.key, seed ^ (peer_.port() * 0x9E3779B97F4A7C15ull) ^ requests_);
+      } else {
+        x.key = source_key(x.client, affinity.ipv4_mask, affinity.ipv6_mask);
+        x.key_hash = key_hash(x.key, seed);
+      }
+      if (frontend_.cookies) {
+        if (const auto value = http::find_cookie(request_.headers, affinity.cookie.name)) {
+          x.cookie_present = true;
+          x.cookie_server = frontend_.cookies->server(*value);
+        }
+      }
+      x.server_head = request_head_for_server(x);
+      in_.consume(request_.size);
+    }
+    ++requests_;
+    const bool keep_going = co_await serve(x);
+    if (x.status != 0) log_request(x, x.status);
+    if (!keep_going || x.close_client) break;
+  }
+  close(end_ ? end_ : "closed");
+  if (private_connection_) private_connection_.reset();
+}
+
+asio::awaitable<bool> HttpSession::read_proxy_header() {
+  set_phase(Phase::proxy_header, kProxyHeaderTimeout);
+  const auto& trusted = frontend_.config.affinity.trusted_proxies;
+  if (!trusted.empty() && !is_trusted(peer_.address(), trusted)) {
+    frontend_.refused.fetch_add(1, std::memory_order_relaxed);
+    close("proxy_untrusted");
+    co_return false;
+  }
+  for (;;) {
+    ProxyHeader header;
+    std::string error;
+    switch (parse_proxy_header(in_.readable(), header, error)) {
+      case ProxyParse::complete:
+        if (!header.local) peer_ = {canonical(header.source.address()), header.source.port()};
+        in_.consume(header.size);
+        co_return true;
+      case ProxyParse::error:
+        frontend_.refused.fetch_add(1, std::memory_order_relaxed);
+        close("proxy_invalid");
+        co_return false;
+      case ProxyParse::incomplete:
+        break;
+    }
+    auto [ec, n] = co_await client_.async_read_some(in_.prepare(256, kMaxBuffer), use_tuple);
+    if (ec) {
+      close(timed_out_ ? "proxy_timeout" : "client_gone");
+      co_return false;
+    }
+    in_.commit(n);
+  }
+}
+
+asio::awaitable<bool> HttpSession::read_request_head() {
+  // Between requests the client may think (idle_timeout); once a head has begun it must finish.
+  const auto idle = frontend_.config.idle_timeout;
+  const std::chrono::steady_clock::duration head_time =
+      idle.count() > 0 ? std::min<std::chrono::steady_clock::duration>(idle, kMaxRequestHeadTime)
+                       : kMaxRequestHeadTime;
+  if (in_.empty())
+    set_phase(Phase::idle, idle);
+  else
+    set_phase(Phase::request_head, head_time);
+  for (;;) {
+    const std::size_t end = http::find_head_end(in_.readable(), head_scan_);
+    if (end != std::string_view::npos) {
+      head_scan_ = 0;
+      http::ParseError error{};
+      if (http::parse_request(in_.readable(), request_, error) == http::Parse::complete)
+        co_return true;
+      co_await respond_error(error.status, error.reason);
+      co_return false;
+    }
+    head_scan_ = in_.size();
+    if (in_.size() >= http::kMaxHeadSize) {
+      co_await respond_error(431, "request head over 64 KiB");
+      co_return false;
+    }
+    const bool was_empty = in_.empty();
+    auto [ec, n] = co_await client_.async_read_some(in_.prepare(kReadSize, kMaxBuffer), use_tuple);
+    if (ec || end_) {
+      if (end_) co_return false;
+      if (timed_out_ && phase_ == Phase::request_head) {
+        co_await respond_error(408, "request head not received in time");
+      } else if (!in_.empty()) {
+        // A truncated head: the client gave up mid-request.
+        frontend_.count_response(400);
+        close("client_truncated");
+      } else {
+        close("closed");
+      }
+      co_return false;
+    }
+    in_.commit(n);
+    if (was_empty) set_phase(Phase::request_head, head_time);
+  }
+}
+
+HttpSession::Route HttpSession::route(const Exchange& x, std::span<const std::uint32_t> tried) {
+  Pool& pool = frontend_.pool;
+  const auto& snapshot = worker_.snapshot(pool, frontend_.pool_index);
+  const auto& affinity = frontend_.config.affinity;
+  const auto now = std::chrono::steady_clock::now();
+  if (affinity.type == config::AffinityType::cookie) {
+    if (tried.empty() && x.cookie_server) {
+      Server& named = *pool.servers()[*x.cookie_server];
+      if (named.takes_pinned_clients() && named.has_capacity(pool.config().max_connections)) {
+        pool.count(Decision::cookie);
+        return {&named, Decision::cookie, false};
+      }
+      if (!named.takes_pinned_clients()) pool.count(Pool::unavailable_cause(named));
+    } else if (tried.empty() && x.cookie_present) {
+      pool.count(BreakCause::cookie_invalid);
+    }
+    // No valid cookie: place by `fallback`, and give the client a cookie for where it went.
+    const bool by_source = affinity.fallback == config::Fallback::source;
+    const auto balance = by_source ? config::Balance::maglev
+                         : affinity.fallback == config::Fallback::least_conn
+                             ? config::Balance::least_conn
+                             : config::Balance::round_robin;
+    // The cookie is the pin: no stick entry competes with it, so a client that lost its server is
+    // re-placed by the consistent hash of its address.
+    const auto p = pool.place(snapshot, nullptr, x.key_hash, tried, now, balance);
+    return {p.server, p.server ? Decision::fallback : Decision::none, p.server != nullptr};
+  }
+  const bool sticky = affinity.type == config::AffinityType::source;
+  const auto p = pool.place(snapshot, sticky ? &x.key : nullptr, x.key_hash, tried, now);
+  return {p.server, p.decision, false};
+}
+
+asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& server,
+                                                                        bool reuse) {
+  const auto now = std::chrono::steady_clock::now();
+  const bool shared = server.config.send_proxy == config::SendProxy::off;
+  if (!reuse) private_connection_.reset();
+  if (reuse && private_connection_ && &private_connection_->server == &server) {
+    auto c = std::move(private_connection_);
+    c->reused = true;
+    co_return c;
+  }
+  if (reuse && shared)
+    if (auto c = worker_.connections().take(server, now)) co_return c;
+
+  auto c = std::make_shared<ServerConnection>(worker_.context(), server);
+  active_server_ = c.get();
+  set_phase(Phase::connect, frontend_.pool.config().connect_timeout);
+  const auto& endpoint = server.config.address.endpoint;
+  std::error_code ec;
+  c->socket.open(endpoint.protocol(), ec);
+  if (!ec) std::tie(ec) = co_await c->socket.async_connect(endpoint, use_tuple);
+  active_server_ = nullptr;
+  if (ec || end_) co_return nullptr;
+  c->socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  if (!shared) {
+    const std::string header = server.config.send_proxy == config::SendProxy::v1
+                                   ? make_proxy_v1(peer_, local_)
+                                   : make_proxy_v2(peer_, local_);
+    auto [write_ec, n] = co_await asio::async_write(c->socket, asio::buffer(header), use_tuple);
+    if (write_ec) co_return nullptr;
+  }
+  co_return c;
+}
+
+// ---- one exchange -----------------------------------------------------------------------------
+
+asio::awaitable<bool> HttpSession::serve(Exchange& x) {
+  Pool& pool = frontend_.pool;
+  bool fresh_only = false;
+  for (;;) {
+    x.route = route(x, x.tried);
+    if (!x.route.server) {
+      if (x.tried.empty()) {
+        frontend_.no_server.fetch_add(1, std::memory_order_relaxed);
+        co_await respond_error(503, "no server available", &x);
+      } else {
+        frontend_.connect_failed.fetch_add(1, std::memory_order_relaxed);
+        co_await respond_error(502, "no server could be reached", &x);
+      }
+      co_return false;
+    }
+    Server& server = *x.route.server;
+    server.active.fetch_add(1, std::memory_order_relaxed);
+    // After a parked connection turned out closed, the retry skips the pool.
+    x.server = co_await connect(server, !fresh_only);
+    fresh_only = false;
+    if (end_) {
+      server.active.fetch_sub(1, std::memory_order_relaxed);
+      co_return false;
+    }
+    if (!x.server) {
+      server.active.fetch_sub(1, std::memory_order_relaxed);
+      server.connect_failures.fetch_add(1, std::memory_order_relaxed);
+      pool.observe_connect_failure(server);
+      x.tried.push_back(server.id);
+      if (x.tried.size() > pool.config().retries) {
+        frontend_.connect_failed.fetch_add(1, std::memory_order_relaxed);
+        x.route = {};
+        co_await respond_error(502, "no server could be reached", &x);
+        co_return false;
+      }
+      continue;
+    }
+
+    // Connected: remember where this client went, as tcp mode does.
+    if (x.route.decision != Decision::stick &&
+        frontend_.config.affinity.type == config::AffinityType::source)
+      pool.pin(x.key, server, std::chrono::steady_clock::now());
+    server.total.fetch_add(1, std::memory_order_relaxed);
+    active_server_ = x.server.get();
+
+    set_phase(Phase::streaming, frontend_.config.idle_timeout);
+    auto [ec, n] =
+        co_await asio::async_write(x.server->socket, asio::buffer(x.server_head), use_tuple);
+    bool relayed = false;
+    if (!ec) {
+      x.bytes_in += n;
+      if (x.request_body == http::BodyKind::none || x.upgrade) {
+        x.request_body_done = true;
+        relayed = co_await relay_response(x);
+      } else {
+        relayed = std::get<1>(co_await (pump_request_body(x) && relay_response(x)));
+      }
+    } else if (x.server->reused && x.request_body == http::BodyKind::none) {
+      x.retry_fresh = true;
+    }
+    active_server_ = nullptr;
+    server.active.fetch_sub(1, std::memory_order_relaxed);
+    server.bytes_in.fetch_add(x.bytes_in, std::memory_order_relaxed);
+    server.bytes_out.fetch_add(x.bytes_out, std::memory_order_relaxed);
+
+    if (x.retry_fresh && !end_) {
+      // The pooled connection was already closed by the server; nothing reached the client.
+      std::error_code ignored;
+      x.server->socket.close(ignored);
+      x.server.reset();
+      x.retry_fresh = false;
+      x.bytes_in = 0;
+      fresh_only = true;
+      continue;
+    }
+    if (relayed && x.server_reusable && !x.close_client) {
+      if (server.config.send_proxy == config::SendProxy::off)
+        worker_.connections().park(std::move(x.server), std::chrono::steady_clock::now());
+      else
+        private_connection_ = std::move(x.server);
+    } else if (x.server) {
+      std::error_code ignored;
+      x.server->socket.close(ignored);
+    }
+    co_return relayed && !end_;
+  }
+}
+
+asio::awaitable<bool> HttpSession::pump_request_body(Exchange& x) {
+  auto& server = x.server->socket;
+  std::uint64_t remaining = x.request_length;
+  http::ChunkedFramer framer;
+  bool done = x.request_body == http::BodyKind::length && remaining == 0;
+  while (!done) {
+    if (in_.empty()) {
+      auto [ec, n] =
+          co_await client_.async_read_some(in_.prepare(kReadSize, kMaxBuffer), use_tuple);
+      if (ec || end_) co_return false;
+      in_.commit(n);
+    }
+    std::string_view chunk = in_.readable();
+    if (x.request_body == http::BodyKind::length) {
+      chunk = chunk.substr(
+          0, static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size())));
+      remaining -= chunk.size();
+      done = remaining == 0;
+    } else {
+      const auto step = framer.feed(chunk);
+      if (step.error) {
+        // The body is already on its way to the server: all we can do is stop both sides.
+        frontend_.count_response(400);
+        close("client_bad_chunk");
+        co_return false;
+      }
+      chunk = chunk.substr(0, step.consumed);
+      done = step.done;
+    }
+    auto [ec, n] = co_await asio::async_write(server, asio::buffer(chunk), use_tuple);
+    if (ec || end_) co_return false;
+    x.bytes_in += n;
+    in_.consume(n);
+    // Progress: the server's time to answer counts from the last byte of the request.
+    if (phase_ == Phase::server_wait)
+      set_phase(Phase::server_wait, frontend_.pool.config().server_timeout);
+    else if (phase_ == Phase::streaming)
+      set_phase(Phase::streaming, frontend_.config.idle_timeout);
+  }
+  x.request_body_done = true;
+  co_return true;
+}
+
+asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
+  ServerConnection& sc = *x.server;
+  http::ResponseHead head;
+  const auto fail = [&](unsigned status, const char* reason) -> asio::awaitable<bool> {
+    x.close_client = true;
+    if (!x.response_started)
+      co_await respond_error(status, reason, &x);
+    else
+      close("server_error");
+    co_return false;
+  };
+
+  for (;;) {  // until a final (non-1xx) response head
+    set_phase(Phase::server_wait, frontend_.pool.config().server_timeout);
+    std::size_t scan = 0;
+    while (http::find_head_end(sc.in.readable(), scan) == std::string_view::npos) {
+      scan = sc.in.size();
+      if (sc.in.size() >= http::kMaxHeadSize)
+        co_return co_await fail(502, "response head too large");
+      auto [ec, n] =
+          co_await sc.socket.async_read_some(sc.in.prepare(kReadSize, kMaxBuffer), use_tuple);
+      if (end_) co_return false;
+      if (ec) {
+        if (timed_out_) co_return co_await fail(504, "server did not answer in time");
+        if (sc.reused && sc.in.empty() && !x.response_started &&
+            x.request_body == http::BodyKind::none) {
+          x.retry_fresh = true;
+          co_return false;
+        }
+        co_return co_await fail(502, "server closed the connection without answering");
+      }
+      sc.in.commit(n);
+    }
+    http::ParseError error{};
+    if (http::parse_response(sc.in.readable(), x.method, head, error) != http::Parse::complete)
+      co_return co_await fail(502, "server sent an invalid response");
+    if (head.status >= 100 && head.status < 200 && head.status != 101) {
+      // Interim responses (100 Continue, 103) go to the client as they are.
+      const auto interim = sc.in.readable().substr(0, head.size);
+      auto [ec, n] = co_await asio::async_write(client_, asio::buffer(interim), use_tuple);
+      if (ec || end_) co_return false;
+      x.bytes_out += n;
+      x.response_started = true;
+      sc.in.consume(head.size);
+      continue;
+    }
+    break;
+  }
+
+  x.status = head.status;
+  set_phase(Phase::streaming, frontend_.config.idle_timeout);
+  if (head.status == 101 && x.upgrade) {
+    const std::string raw(sc.in.readable().substr(0, head.size));
+    sc.in.consume(head.size);
+    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(raw), use_tuple);
+    if (ec || end_) co_return false;
+    x.bytes_out += n;
+    frontend_.count_response(101);
+    x.close_client = true;
+    co_return co_await tunnel(x);
+  }
+
+  // The client connection stays open only if both the request and the response allow it, and
+  // the request's body has been passed on whole (otherwise where the next request starts is
+  // unknown).
+  if (!x.request_keep_alive || head.body == http::BodyKind::until_close || !x.request_body_done)
+    x.close_client = true;
+  const std::string out = response_head_for_client(x, head);
+  const bool server_keep_alive = head.keep_alive;
+  const auto body = head.body;
+  const auto length = head.content_length;
+  sc.in.consume(head.size);
+  {
+    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(out), use_tuple);
+    if (ec || end_) co_return false;
+    x.bytes_out += n;
+    x.response_started = true;
+  }
+  frontend_.count_response(head.status);
+
+  std::uint64_t remaining = length;
+  http::ChunkedFramer framer;
+  bool done = body == http::BodyKind::none || (body == http::BodyKind::length && remaining == 0);
+  while (!done) {
+    if (sc.in.empty()) {
+      auto [ec, n] =
+          co_await sc.socket.async_read_some(sc.in.prepare(kReadSize, kReadSize), use_tuple);
+      if (end_) co_return false;
+      if (ec == asio::error::eof && body == http::BodyKind::until_close) break;
+      if (ec) {
+        close("server_error");
+        co_return false;
+      }
+      sc.in.commit(n);
+      set_phase(Phase::streaming, frontend_.config.idle_timeout);
+    }
+    std::string_view chunk = sc.in.readable();
+    if (body == http::BodyKind::length) {
+      chunk = chunk.substr(
+          0, static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size())));
+      remaining -= chunk.size();
+      done = remaining == 0;
+    } else if (body == http::BodyKind::chunked) {
+      const auto step = framer.feed(chunk);
+      if (step.error) {
+        close("server_bad_chunk");
+        co_return false;
+      }
+      chunk = chunk.substr(0, step.consumed);
+      done = step.done;
+    }
+    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(chunk), use_tuple);
+    if (ec || end_) co_return false;
+    x.bytes_out += n;
+    sc.in.consume(n);
+  }
+  // A request body still flowing when the response is complete cannot be finished cleanly.
+  if (!x.request_body_done) {
+    x.close_client = true;
+    std::error_code ignored;
+    client_.cancel(ignored);
+  }
+  x.server_reusable = server_keep_alive && body != http::BodyKind::until_close &&
+                      x.request_body_done && sc.in.empty();
+  co_return true;
+}
+
+asio::awaitable<bool> HttpSession::tunnel(Exchange& x) {
+  // After 101 Switching Protocols the connection is the upgraded protocol's: relay raw bytes.
+  auto copy = [this](asio::ip::tcp::socket& from, asio::ip::tcp::socket& to, ByteBuffer& buffered,
+                     std::uint64_t& bytes) -> asio::awaitable<bool> {
+    for (;;) {
+      if (buffered.empty()) {
+        auto [ec, n] =
+            co_await from.async_read_some(buffered.prepare(kReadSize, kMaxBuffer), use_tuple);
+        if (ec || end_) {
+          std::error_code ignored;
+          to.shutdown(asio::socket_base::shutdown_send, ignored);
+          co_return ec == asio::error::eof;
+        }
+        buffered.commit(n);
+        set_phase(Phase::streaming, frontend_.config.idle_timeout);
+      }
+      auto [ec, n] = co_await asio::async_write(to, asio::buffer(buffered.readable()), use_tuple);
+      if (ec || end_) co_return false;
+      bytes += n;
+      buffered.consume(n);
+    }
+  };
+  auto& sc = *x.server;
+  co_await (copy(client_, sc.socket, in_, x.bytes_in) &&
+            copy(sc.socket, client_, sc.in, x.bytes_out));
+  co_return false;
+}
+
+asio::awaitable<void> HttpSession::respond_error(unsigned status, const char* reason, Exchange* x) {
+  const std::string body =
+      std::to_string(status) + " " + reason_phrase(status) + ": " + reason + "\n";
+  const std::string response =
+      "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) +
+      "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\nConnection: close\r\n\r\n" + body;
+  frontend_.count_response(status);
+  co_await asio::async_write(client_, asio::buffer(response), use_tuple);
+  if (x) {
+    x->status = status;
+    x->close_client = true;
+  } else {
+    Exchange unparsed;
+    unparsed.method = "-";
+    log_request(unparsed, status);
+  }
+  close(reason_phrase(status));
+}
+
+// ---- heads ------------------------------------------------------------------------------------
+
+std::string HttpSession::request_head_for_server(const Exchange& x) const {
+  const auto& affinity = frontend_.config.affinity;
+  std::string out;
+  out.reserve(request_.size + 128);
+  out.append(request_.method).append(" ").append(request_.target);
+  out.append(request_.version == http::Version::http11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
+  std::string forwarded_for;
+  for (const auto& h : request_.headers) {
+    if (connection_header(h.name)) continue;
+    if (iequals(h.name, "x-forwarded-for")) {
+      forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(h.value);
+      continue;
+    }
+    if (frontend_.cookies && iequals(h.name, "cookie")) {
+      // Our affinity cookie is ours: the server never sees it (SPEC §4).
+      const std::string rest = http::remove_cookie(h.value, affinity.cookie.name);
+      if (!rest.empty()) out.append(h.name).append(": ").append(rest).append("\r\n");
+      continue;
+    }
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  out.append("X-Forwarded-For: ")
+      .append(forwarded_for)
+      .append(forwarded_for.empty() ? "" : ", ")
+      .append(address_text(peer_.address()))
+      .append("\r\n");
+  if (x.upgrade)
+    out.append("Connection: upgrade\r\n");
+  else if (request_.version == http::Version::http10)
+    out.append("Connection: keep-alive\r\n");
+  out.append("\r\n");
+  return out;
+}
+
+std::string HttpSession::response_head_for_client(const Exchange& x,
+                                                  const http::ResponseHead& head) const {
+  const auto& cookie = frontend_.config.affinity.cookie;
+  std::string out;
+  out.reserve(head.size + 128);
+  out.append(x.version == http::Version::http11 ? "HTTP/1.1 " : "HTTP/1.0 ")
+      .append(std::to_string(head.status))
+      .append(" ")
+      .append(head.reason)
+      .append("\r\n");
+  for (const auto& h : head.headers) {
+    if (connection_header(h.name)) continue;
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  if (x.route.set_cookie && x.route.server) {
+    // Microsoft's MS-WSMAN rules: a session cookie (no Expires/Max-Age), not HttpOnly unless
+    // configured, on every response whose request lacked a valid one.
+    out.append("Set-Cookie: ")
+        .append(cookie.name)
+        .append("=")
+        .append(frontend_.cookies->token(x.route.server->id))
+        .append("; Path=/");
+    if (cookie.httponly) out.append("; HttpOnly");
+    if (cookie.secure) out.append("; Secure");
+    out.append("\r\n");
+  }
+  if (x.close_client)
+    out.append("Connection: close\r\n");
+  else if (x.version == http::Version::http10)
+    out.append("Connection: keep-alive\r\n");
+  out.append("\r\n");
+  return out;
+}
+
+void HttpSession::log_request(const Exchange& x, unsigned status) {
+  worker_.access_log().write(RequestRecord{
+      .client = asio::ip::tcp::endpoint(x.client.is_unspecified() ? peer_.address() : x.client,
+                                        peer_.port()),
+      .frontend = frontend_.name(),
+      .server = x.route.server ? std::string_view(x.route.server->name()) : std::string_view(),
+      .method = x.method,
+      .target = x.target,
+      .status = status,
+      .bytes_in = x.bytes_in,
+      .bytes_out = x.bytes_out,
+      .duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::steady_clock::now() - x.started),
+      .affinity = x.route.server ? to_string(x.route.decision) : "none",
+      .set_cookie = x.route.set_cookie,
+  });
+}
+
+}  // namespace tether::lb

@@ -1,0 +1,92 @@
+// One client connection in http mode (SPEC §5): every request is parsed, placed on its own
+// (cookie, source or no affinity), sent over a pooled server connection, and its response
+// streamed back — bodies are never buffered whole. Requests of one connection are answered in
+// order; a reverse proxy multiplexing many clients over one connection gets each request routed
+// by its own cookie, as Microsoft requires for Lync mobility.
+//
+// Written as C++20 coroutines on the worker's io_context: the request/response cycle reads top to
+// bottom. Timeouts come from one watchdog timer per session whose deadline moves with the phase.
+// The data path never throws: every operation returns its error code.
+#pragma once
+
+#include <asio/awaitable.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "lb/affinity_key.h"
+#include "lb/byte_buffer.h"
+#include "lb/http/request_head.h"
+#include "lb/http/response_head.h"
+#include "lb/pool.h"
+#include "lb/server_connection.h"
+#include "lb/session.h"
+
+namespace tether::lb {
+
+struct Frontend;
+class Worker;
+
+class HttpSession : public Session, public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::socket client);
+  ~HttpSession() override;
+
+  void start();
+  void close(const char* reason) override;
+
+ private:
+  enum class Phase { proxy_header, idle, request_head, connect, server_wait, streaming };
+  struct Route {
+    Server* server = nullptr;
+    Decision decision = Decision::none;
+    bool set_cookie = false;
+  };
+  struct Exchange;  // one request/response under way
+
+  // `self` keeps the session alive for as long as the coroutine runs.
+  asio::awaitable<void> run(std::shared_ptr<HttpSession> self);
+  asio::awaitable<void> watchdog(std::shared_ptr<HttpSession> self);
+  asio::awaitable<bool> read_proxy_header();
+  asio::awaitable<bool> read_request_head();
+  asio::awaitable<bool> serve(Exchange& x);
+  Route route(const Exchange& x, std::span<const std::uint32_t> tried);
+  // A connection to `server`: a parked one when `reuse` allows, else a new one.
+  asio::awaitable<std::shared_ptr<ServerConnection>> connect(Server& server, bool reuse);
+  asio::awaitable<bool> pump_request_body(Exchange& x);
+  asio::awaitable<bool> relay_response(Exchange& x);
+  asio::awaitable<bool> tunnel(Exchange& x);
+  // Answers the client with an error of ours and ends the session. With `x`, the exchange logs it.
+  asio::awaitable<void> respond_error(unsigned status, const char* reason, Exchange* x = nullptr);
+  std::string request_head_for_server(const Exchange& x) const;
+  std::string response_head_for_client(const Exchange& x, const http::ResponseHead& head) const;
+
+  void set_phase(Phase phase, std::chrono::steady_clock::duration timeout);
+  void on_deadline();
+  void log_request(const Exchange& x, unsigned status);
+
+  Worker& worker_;
+  Frontend& frontend_;
+  asio::ip::tcp::socket client_;
+  asio::ip::tcp::endpoint peer_;   // the connection's peer, or the PROXY header's source
+  asio::ip::tcp::endpoint local_;  // where the client reached us (for send_proxy)
+  ByteBuffer in_{16 * 1024};       // bytes from the client
+  std::size_t head_scan_ = 0;      // find_head_end progress over in_
+  http::RequestHead request_;
+  std::shared_ptr<ServerConnection> private_connection_;  // send_proxy servers: not shared
+  ServerConnection* active_server_ = nullptr;  // being connected to or waited on (timeouts)
+
+  asio::steady_timer watchdog_;
+  Phase phase_ = Phase::idle;
+  std::chrono::steady_clock::time_point deadline_;
+  bool timed_out_ = false;     // the watchdog fired in the current phase
+  const char* end_ = nullptr;  // set once, when the session ends
+  std::uint64_t requests_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace tether::lb

@@ -1,0 +1,49 @@
+// A connection to a server in http mode, and the worker's pool of idle ones: any client's next
+// request to the same server reuses one (F5's OneConnect, which Microsoft names as the model for
+// the Lync reverse proxy's multiplexed requests). Worker thread only.
+#pragma once
+
+#include <asio/ip/tcp.hpp>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "lb/byte_buffer.h"
+#include "lb/server.h"
+#include "lb/stick_table.h"
+
+namespace tether::lb {
+
+struct ServerConnection {
+  ServerConnection(asio::io_context& context, Server& server) : socket(context), server(server) {}
+
+  asio::ip::tcp::socket socket;
+  Server& server;
+  ByteBuffer in{16 * 1024};  // response bytes read from the server
+  bool reused = false;       // came from the pool: may have been closed by the server meanwhile
+  std::uint64_t pool_generation = 0;
+  Clock::time_point idle_since;
+};
+
+class ConnectionPool {
+ public:
+  ConnectionPool(std::size_t max_idle_per_server, Clock::duration max_idle_time)
+      : max_idle_per_server_(max_idle_per_server), max_idle_time_(max_idle_time) {}
+
+  // The most recently parked connection to `server` still open, or null.
+  std::shared_ptr<ServerConnection> take(const Server& server, Clock::time_point now);
+  // Parks a connection whose last response ended cleanly. A server that closes it (or sends
+  // anything unasked) gets it dropped from the pool.
+  void park(std::shared_ptr<ServerConnection> connection, Clock::time_point now);
+  void clear();
+  std::size_t idle() const;
+
+ private:
+  void drop(const std::shared_ptr<ServerConnection>& connection);
+
+  std::size_t max_idle_per_server_;
+  Clock::duration max_idle_time_;
+  std::unordered_map<const Server*, std::vector<std::shared_ptr<ServerConnection>>> idle_;
+};
+
+}  // namespace tether::lb
