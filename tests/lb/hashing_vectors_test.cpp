@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "lb/affinity_key.h"
+#include "lb/cookie_token.h"
 #include "lb/maglev.h"
 
 namespace tether::lb {
@@ -68,6 +69,29 @@ TEST(HashingVectors, KeysToServers) {
     const auto table = MaglevTable::build(kServers, r.seed);
     EXPECT_EQ(kServers[table.pick(hash)].name, r.server) << r.client << " seed " << r.seed;
   }
+}
+
+TEST(HashingVectors, CookieTokens) {
+  EXPECT_EQ(cookie_token("fe01", 0, ""), "0d931ab378a4399a");
+  EXPECT_EQ(cookie_token("fe02", 0, ""), "64babe67abf3a96f");
+  EXPECT_EQ(cookie_token("fe01", 42, ""), "7d4b1ef9e6680c74");
+  EXPECT_EQ(cookie_token("fe01", 0, "correct horse battery staple"),
+            "db087de7d20eea5726ca002b4f630c7a");
+  EXPECT_EQ(cookie_token("fe02", 0, "correct horse battery staple"),
+            "9caf5c845a2e9fc352905866ff447aef");
+}
+
+TEST(CookieTokens, MapBothWaysAndRejectAnythingElse) {
+  const std::vector<std::string> names = {"fe01", "fe02", "fe03"};
+  const CookieTokens tokens(names, 0, "");
+  for (std::uint32_t i = 0; i < names.size(); ++i)
+    EXPECT_EQ(tokens.server(tokens.token(i)), i);
+  EXPECT_EQ(tokens.server("0d931ab378a4399b"), std::nullopt);  // one digit off
+  EXPECT_EQ(tokens.server(""), std::nullopt);
+  EXPECT_EQ(tokens.server("fe01"), std::nullopt);  // a name is not a token
+  // A keyed token is not accepted by an instance without (or with another) key.
+  const CookieTokens keyed(names, 0, "correct horse battery staple");
+  EXPECT_EQ(tokens.server(keyed.token(0)), std::nullopt);
 }
 
 }  // namespace
