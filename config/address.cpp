@@ -69,13 +69,17 @@ Parsed<HostPort> split_host_port(std::string_view text, PortZero port_zero) {
   return HostPort{std::string(host), static_cast<std::uint16_t>(port)};
 }
 
-Parsed<Address> parse_address(std::string_view text, PortZero port_zero) {
+Parsed<Address> parse_address(std::string_view text, PortZero port_zero, HostNames host_names) {
   Parsed<HostPort> split = split_host_port(text, port_zero);
   if (!split.ok()) return failure(std::move(split.error));
 
   asio::error_code ec;
   asio::ip::address ip = asio::ip::make_address(split.value->host, ec);
   if (ec) {
+    if (host_names == HostNames::refused) {
+      return failure("host " + quoted(split.value->host) +
+                     " is not an IP address, and names are not resolved here");
+    }
     Parsed<asio::ip::address> resolved = resolve(split.value->host);
     if (!resolved.ok()) return failure(std::move(resolved.error));
     ip = *resolved.value;

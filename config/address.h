@@ -22,8 +22,13 @@ struct HostPort {
 // Pure syntax, no resolution: "[::1]:80" -> {"::1", 80}.
 Parsed<HostPort> split_host_port(std::string_view text, PortZero);
 
+// Whether a host that is not an IP literal is looked up now, or refused. Refused is for code
+// that must not touch the network whatever it is given (the config fuzz target).
+enum class HostNames { resolved, refused };
+
 // split_host_port, then the host as an IP literal or, failing that, a name resolved now.
-Parsed<Address> parse_address(std::string_view text, PortZero);
+Parsed<Address> parse_address(std::string_view text, PortZero,
+                              HostNames host_names = HostNames::resolved);
 
 // "10.0.0.0/8", "2001:db8::/32"; a bare IP is /32 or /128. No names: a trusted proxy is an
 // address, not whatever a name resolves to. Host bits are refused, not masked, so that

@@ -142,11 +142,11 @@ Parsed<Duration> to_positive_duration(const YAML::Node& node) {
   return duration;
 }
 
-Parsed<Address> to_address(const YAML::Node& node, PortZero port_zero) {
+Parsed<Address> to_address(const YAML::Node& node, PortZero port_zero, HostNames host_names) {
   if (!node.IsScalar()) {
     return failure("expected an address (host:port or [v6]:port), got " + describe(node));
   }
-  return parse_address(node.Scalar(), port_zero);
+  return parse_address(node.Scalar(), port_zero, host_names);
 }
 
 template <class T>
@@ -389,7 +389,9 @@ struct FrontendMarks {
 
 class Loader {
  public:
-  explicit Loader(std::string file) : file_(std::move(file)) { config_.file = file_; }
+  Loader(std::string file, const LoadOptions& options) : file_(std::move(file)), options_(options) {
+    config_.file = file_;
+  }
 
   LoadResult load(const std::string& yaml) {
     YAML::Node root;
@@ -543,7 +545,7 @@ class Loader {
                       [&](const Field& f) {
                         admin_listen_ = f;
                         if (std::optional<Address> listen =
-                                take(f, to_address(f.value, PortZero::allowed))) {
+                                take(f, to_address(f.value, PortZero::allowed, host_names()))) {
                           admin.listen = std::move(*listen);
                           listen_read = true;
                         }
@@ -553,7 +555,7 @@ class Loader {
                         token_file_written = true;
                         if (std::optional<std::string> path = take(f, to_text(f.value))) {
                           admin.token_file = *path;
-                          set(f, read_token_file(*path, file_), admin.token);
+                          set(f, read_secret(*path, read_token_file), admin.token);
                         }
                       }},
                  });
@@ -641,7 +643,8 @@ class Loader {
 
   void read_listen(const Field& field, FrontendConfig& frontend) {
     auto add = [&](const Field& f) {
-      std::optional<Address> address = take(f, to_address(f.value, PortZero::allowed));
+      std::optional<Address> address =
+          take(f, to_address(f.value, PortZero::allowed, host_names()));
       if (!address) return;
       // Port 0 is a fresh port each time it is bound, so it cannot clash.
       if (address->endpoint.port() != 0) {
@@ -753,7 +756,7 @@ class Loader {
                   [&](const Field& f) {
                     if (std::optional<std::string> path = take(f, to_text(f.value))) {
                       cookie.secret_file = *path;
-                      set(f, read_cookie_key_file(*path, file_), cookie.secret);
+                      set(f, read_secret(*path, read_cookie_key_file), cookie.secret);
                     }
                   }},
              });
@@ -953,7 +956,7 @@ class Loader {
                }},
               {"address",
                [&](const Field& f) {
-                 set(f, to_address(f.value, PortZero::refused), server.address);
+                 set(f, to_address(f.value, PortZero::refused, host_names()), server.address);
                }},
               {"weight",
                [&](const Field& f) {
@@ -1065,7 +1068,21 @@ class Loader {
     std::string text;
   };
 
+  HostNames host_names() const {
+    return options_.resolve_names ? HostNames::resolved : HostNames::refused;
+  }
+
+  // `read` (read_token_file, read_cookie_key_file) on the path written, unless files are off.
+  Parsed<std::string> read_secret(
+      const std::string& written,
+      Parsed<std::string> (*read)(const std::string& written,
+                                  const std::string& config_file)) const {
+    if (!options_.read_files) return failure("files are not read here");
+    return read(written, file_);
+  }
+
   std::string file_;
+  LoadOptions options_;
   Config config_;
   std::vector<FrontendMarks> frontend_marks_;  // parallel to config_.frontends
   std::map<std::string, Mark> frontend_names_;
@@ -1078,7 +1095,12 @@ class Loader {
 }  // namespace
 
 LoadResult load_string(const std::string& yaml, const std::string& file) {
-  return Loader(file).load(yaml);
+  return load_string(yaml, file, LoadOptions{});
+}
+
+LoadResult load_string(const std::string& yaml, const std::string& file,
+                       const LoadOptions& options) {
+  return Loader(file, options).load(yaml);
 }
 
 LoadResult load_file(const std::string& path) {

@@ -43,6 +43,15 @@ TEST(Address, NameThatDoesNotResolveIsNamedInTheError) {
       << parsed.error;
 }
 
+TEST(Address, NameIsRefusedWhenNamesAreNotResolved) {
+  const Parsed<Address> parsed =
+      parse_address("localhost:8080", PortZero::refused, HostNames::refused);
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_EQ(parsed.error,
+            "host \"localhost\" is not an IP address, and names are not resolved here");
+  EXPECT_TRUE(parse_address("[::1]:8080", PortZero::refused, HostNames::refused).ok());
+}
+
 TEST(Address, PortZeroOnlyToListenOn) {
   EXPECT_TRUE(parse_address("127.0.0.1:0", PortZero::allowed).ok());
   const Parsed<Address> server = parse_address("127.0.0.1:0", PortZero::refused);

@@ -910,5 +910,29 @@ TEST(NotSupportedYet, TlsHttpsChecksAndTheStateFileAreStillRefused) {
             std::vector<std::string>{"inline.yaml:1:1: state_file: not supported yet"});
 }
 
+// ---- loading without touching the outside world (the config fuzz target) ----
+
+TEST(LoadOptions, WithoutResolutionAHostNameIsRefusedAndAnIpIsRead) {
+  const LoadOptions hermetic{.resolve_names = false, .read_files = true};
+  const LoadResult names = load_string(
+      "admin: { listen: \"localhost:9900\" }\n" + kFrontend + kPool, "inline.yaml", hermetic);
+  EXPECT_EQ(names.errors, std::vector<std::string>{
+                              "inline.yaml:1:18: admin.listen: host \"localhost\" is not an IP "
+                              "address, and names are not resolved here"});
+  const LoadResult ips = load_string(kFrontend + kPool, "inline.yaml", hermetic);
+  EXPECT_TRUE(ips.ok()) << testing::PrintToString(ips.errors);
+}
+
+TEST(LoadOptions, WithoutFilesASecretFileIsRefusedUnopened) {
+  const std::string key = temp_file("unopened.key", "0123456789abcdef\n");
+  const LoadResult result = load_string(
+      kFrontend + "    mode: http\n    affinity: { type: cookie, cookie: { secret_file: " + key +
+          " } }\n" + kPool,
+      "inline.yaml", LoadOptions{.resolve_names = true, .read_files = false});
+  EXPECT_EQ(result.errors, std::vector<std::string>{"inline.yaml:6:54: "
+                                                    "frontends[0].affinity.cookie.secret_file: "
+                                                    "files are not read here"});
+}
+
 }  // namespace
 }  // namespace tether::config
