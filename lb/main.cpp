@@ -8,6 +8,7 @@
 #include <asio/signal_set.hpp>
 #include <iostream>
 
+#include "admin/admin_server.h"
 #include "config/loader.h"
 #include "lb/daemon.h"
 
@@ -103,6 +104,16 @@ int main(int argc, char** argv) {
   if (auto error = daemon->bind()) {
     spdlog::error("{}", *error);
     return kExitUsage;
+  }
+  std::unique_ptr<tether::admin::AdminServer> admin;  // destroyed before the daemon
+  if (const auto& admin_config = daemon->config().admin) {
+    admin = std::make_unique<tether::admin::AdminServer>(*daemon, *admin_config);
+    if (auto ec = admin->open()) {
+      spdlog::error("cannot listen on {} (admin): {}", admin_config->listen.text, ec.message());
+      return kExitUsage;
+    }
+    admin->start();
+    spdlog::info("admin API listening on {}", admin_config->listen.text);
   }
   asio::signal_set signals(daemon->control(), SIGTERM, SIGINT, SIGHUP);
   wait_for_signals(signals, *daemon);

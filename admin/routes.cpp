@@ -1,0 +1,141 @@
+#include "admin/routes.h"
+
+#include <algorithm>
+#include <optional>
+
+#include "admin/affinity_explain.h"
+#include "admin/bearer_token.h"
+#include "admin/json_reader.h"
+#include "admin/request_target.h"
+#include "admin/status_json.h"
+#include "config/duration.h"
+
+namespace tether::admin {
+
+namespace {
+
+// `allowed` is "GET" (HEAD goes with it) or "POST".
+HttpResponse method_not_allowed(std::string_view allowed) {
+  HttpResponse response = error_response(405, "method not allowed; use " + std::string(allowed));
+  response.headers.emplace_back("Allow", allowed == "GET" ? "GET, HEAD" : std::string(allowed));
+  return response;
+}
+
+std::optional<lb::AdminState> parse_state(const std::string& text) {
+  for (const auto state : {lb::AdminState::ready, lb::AdminState::drain, lb::AdminState::maint})
+    if (text == lb::to_string(state)) return state;
+  return std::nullopt;
+}
+
+// What a state change asks for, from a body like {"state": "drain", "deadline": "10m"}.
+struct StateChange {
+  lb::AdminState state = lb::AdminState::ready;
+  std::optional<config::Duration> deadline;  // drain only; "0" (off) is no deadline
+};
+
+config::Parsed<StateChange> parse_state_change(std::string_view body) {
+  auto parsed = parse_flat_object(body);
+  if (!parsed.ok()) return config::failure(parsed.error);
+  const JsonValue& object = *parsed.value;
+  for (const auto& [key, value] : object.as_object())
+    if (key != "state" && key != "deadline")
+      return config::failure("unknown field \"" + key + "\"; expected state and deadline");
+
+  StateChange change;
+  const JsonValue* state = object.find("state");
+  if (!state) return config::failure("missing \"state\": ready, drain or maint");
+  if (!state->is_string()) return config::failure("\"state\" must be a string");
+  const auto parsed_state = parse_state(state->as_string());
+  if (!parsed_state)
+    return config::failure("unknown state \"" + state->as_string() +
+                           "\": expected ready, drain or maint");
+  change.state = *parsed_state;
+
+  const JsonValue* deadline = object.find("deadline");
+  if (deadline && !deadline->is_null()) {
+    if (change.state != lb::AdminState::drain)
+      return config::failure("\"deadline\" goes with state drain only");
+    if (!deadline->is_string())
+      return config::failure("\"deadline\" must be a duration string such as \"10m\"");
+    auto duration = config::parse_duration(deadline->as_string());
+    if (!duration.ok()) return config::failure("bad deadline: " + duration.error);
+    if (duration.value->count() > 0) change.deadline = *duration.value;
+  }
+  return change;
+}
+
+}  // namespace
+
+Routes::Routes(lb::Daemon& daemon, std::string token) : daemon_(daemon), token_(std::move(token)) {}
+
+bool Routes::authorized(const HttpRequest& request) const {
+  return token_.empty() || bearer_matches(request.header("authorization"), token_);
+}
+
+HttpResponse Routes::handle(const HttpRequest& request) {
+  auto target = parse_target(request.target);
+  if (!target.ok()) return error_response(400, target.error);
+  const auto& path = target.value->segments;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  const auto is = [&](std::initializer_list<std::string_view> expected) {
+    return std::equal(path.begin(), path.end(), expected.begin(), expected.end());
+  };
+  const bool api = path.size() >= 3 && path[0] == "api" && path[1] == "v1";
+
+  if (is({"healthz"})) return get ? healthz() : method_not_allowed("GET");
+  if (is({"api", "v1", "status"}))
+    return get ? json_response(200, status_json(daemon_)) : method_not_allowed("GET");
+  if (api && path.size() == 7 && path[2] == "pools" && path[4] == "servers" && path[6] == "state") {
+    if (!post) return method_not_allowed("POST");
+    if (!authorized(request)) {
+      HttpResponse response = error_response(
+          401, request.header("authorization") ? "wrong token" : "missing bearer token");
+      response.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return response;
+    }
+    return set_state(request, path[3], path[5]);
+  }
+  if (api && path.size() == 5 && path[2] == "pools" && path[4] == "affinity")
+    return get ? explain(path[3], target.value->parameter("client"),
+                         target.value->parameter("cookie"))
+               : method_not_allowed("GET");
+  return error_response(404, "no such endpoint: " + request.target);
+}
+
+HttpResponse Routes::healthz() const {
+  if (daemon_.stopping()) return text_response(503, "stopping\n");
+  return text_response(200, "ok\n");
+}
+
+HttpResponse Routes::set_state(const HttpRequest& request, const std::string& pool_name,
+                               const std::string& server_name) {
+  lb::Pool* pool = daemon_.find_pool(pool_name);
+  if (!pool) return error_response(404, "unknown pool \"" + pool_name + "\"");
+  lb::Server* server = pool->find_server(server_name);
+  if (!server)
+    return error_response(404,
+                          "unknown server \"" + server_name + "\" in pool \"" + pool_name + "\"");
+  auto change = parse_state_change(request.body);
+  if (!change.ok()) return error_response(400, change.error);
+  daemon_.set_server_state(*pool, *server, change.value->state, change.value->deadline);
+  return json_response(200, server_json(daemon_, *pool, *server));
+}
+
+HttpResponse Routes::explain(const std::string& pool_name, const std::string* client,
+                             const std::string* cookie) {
+  lb::Pool* pool = daemon_.find_pool(pool_name);
+  if (!pool) return error_response(404, "unknown pool \"" + pool_name + "\"");
+  if (!client || client->empty()) return error_response(400, "missing query parameter client=ADDR");
+  std::string text = *client;
+  if (text.size() > 2 && text.front() == '[' && text.back() == ']')
+    text = text.substr(1, text.size() - 2);
+  std::error_code ec;
+  const auto address = asio::ip::make_address(text, ec);
+  if (ec) return error_response(400, "invalid client address \"" + *client + "\"");
+  const Explanation explanation =
+      explain_client(*pool, daemon_.frontends(), address, cookie, lb::Clock::now());
+  return json_response(200, explanation_json(*pool, explanation));
+}
+
+}  // namespace tether::admin

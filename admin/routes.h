@@ -1,0 +1,38 @@
+// The endpoints of the admin API (docs/admin-api.md): one request in, one response out.
+//   GET  /healthz
+//   GET  /api/v1/status
+//   POST /api/v1/pools/{pool}/servers/{server}/state   {"state": ..., "deadline": ...}
+//   GET  /api/v1/pools/{pool}/affinity?client=ADDR[&cookie=VALUE]
+// HEAD is answered like GET. Checks come in this order: path (404), method (405), token for
+// POSTs (401), pool and server names (404), then the body or query (400).
+#pragma once
+
+#include <string>
+
+#include "admin/http_request.h"
+#include "admin/http_response.h"
+#include "lb/daemon.h"
+
+namespace tether::admin {
+
+class Routes {
+ public:
+  // `token` empty: POSTs need no Authorization.
+  Routes(lb::Daemon& daemon, std::string token);
+
+  // Control thread only: reads server states and health results, and changes admin states.
+  HttpResponse handle(const HttpRequest& request);
+
+ private:
+  HttpResponse healthz() const;
+  HttpResponse set_state(const HttpRequest& request, const std::string& pool,
+                         const std::string& server);
+  HttpResponse explain(const std::string& pool, const std::string* client,
+                       const std::string* cookie);
+  bool authorized(const HttpRequest& request) const;
+
+  lb::Daemon& daemon_;
+  std::string token_;
+};
+
+}  // namespace tether::admin
