@@ -24,6 +24,9 @@ class CookieTokens {
  public:
   CookieTokens(std::span<const std::string> server_names, std::uint64_t hash_seed,
                std::string_view secret);
+  // The lookup table holds views into tokens_: a copy would point into the original.
+  CookieTokens(const CookieTokens&) = delete;
+  CookieTokens& operator=(const CookieTokens&) = delete;
 
   const std::string& token(std::uint32_t server) const { return tokens_[server]; }
   // The server a cookie value names; nullopt for unknown or tampered values.
