@@ -80,7 +80,7 @@ TEST(HealthChecks, DeadCheckPortTakesTheServerOutAndOnlyItsClientsMove) {
       static_cast<long long>(
           std::chrono::duration_cast<std::chrono::milliseconds>(detection).count()),
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(bound).count()));
-  EXPECT_LE(detection, bound + 50ms);  // + scheduling slack on a loaded machine
+  EXPECT_LE(detection, bound + 300ms);  // + scheduling slack on a loaded or sanitized run
 
   const auto during = placements(tether, 150);
   int moved = 0;
