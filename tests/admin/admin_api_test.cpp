@@ -443,6 +443,11 @@ TEST_F(AdminApi, IdleAndSlowConnectionsAreClosedAfterTheIdleTimeout) {
 // EMFILE must not kill a listener (STYLE.md): with no descriptor left, accepts fail; once
 // descriptors are back, the waiting clients are served.
 TEST_F(AdminApi, AcceptLoopSurvivesRunningOutOfDescriptors) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // The sanitizer runtimes need descriptors of their own (UBSan checks memory through a pipe), so
+  // with none left they report false errors. The normal build runs this test.
+  GTEST_SKIP() << "descriptor exhaustion is not testable under sanitizers";
+#endif
   auto tether = start();
   asio::io_context context;
   std::vector<tcp::socket> clients;
