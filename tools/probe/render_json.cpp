@@ -1,3 +1,4 @@
+#include "admin/json_writer.h"
 #include "tools/probe/render.h"
 #include "tools/probe/text_format.h"
 
@@ -13,14 +14,16 @@ class Object {
     out_ += first_ ? "\n" : ",\n";
     first_ = false;
     out_.append(static_cast<std::size_t>(indent_ + 2), ' ');
-    out_ += json_quote(name) + ": " + value;
+    out_ += admin::json_string(name) + ": " + value;
   }
   void number(std::string_view name, std::size_t value) { raw(name, std::to_string(value)); }
   void number(std::string_view name, double value, int decimals) {
     raw(name, format("%.*f", decimals, value));
   }
   void boolean(std::string_view name, bool value) { raw(name, value ? "true" : "false"); }
-  void string(std::string_view name, std::string_view value) { raw(name, json_quote(value)); }
+  void string(std::string_view name, std::string_view value) {
+    raw(name, admin::json_string(value));
+  }
 
   void close() {
     if (!first_) {
@@ -54,14 +57,14 @@ std::string render_json(const Report& r) {
   top.string("target", r.run.target);
   top.string("path", r.run.path);
   top.string("mode", r.run.new_connections ? "new-connections" : "keep-alive");
-  top.raw("cookie", r.run.cookie.empty() ? "null" : json_quote(r.run.cookie));
+  top.raw("cookie", r.run.cookie.empty() ? "null" : admin::json_string(r.run.cookie));
   top.number("clients_planned", r.run.clients_planned);
   top.number("requests_per_client", r.run.requests_per_client);
   top.number("concurrency", r.run.concurrency);
   top.number("roam", r.run.roam_fraction, 4);
   top.number("duration_s", r.run.duration_s, 3);
   top.boolean("stopped_early", r.run.stopped_early);
-  top.raw("stopped_by", r.run.stopped_early ? json_quote(r.run.stopped_by) : "null");
+  top.raw("stopped_by", r.run.stopped_early ? admin::json_string(r.run.stopped_by) : "null");
 
   top.number("clients", r.clients);
   top.number("clients_single_server", r.clients_single_server);

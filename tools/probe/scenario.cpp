@@ -1,4 +1,5 @@
 #include "tools/probe/scenario.h"
+#include "admin/json_writer.h"
 
 #include <sys/wait.h>
 
@@ -79,8 +80,8 @@ bool preflight(const ScenarioPlan& plan, Mechanism mechanism, std::string& error
           http_call(*plan.admin, "GET", "/api/v1/status", "", {}, plan.timeout, error);
       if (!expect_ok(reply, "the admin API " + plan.admin->text, error)) return false;
       // Not a JSON parser: the status names every pool and server as a JSON string.
-      if (reply->body.find(json_quote(plan.pool)) == std::string::npos ||
-          reply->body.find(json_quote(plan.server)) == std::string::npos) {
+      if (reply->body.find(admin::json_string(plan.pool)) == std::string::npos ||
+          reply->body.find(admin::json_string(plan.server)) == std::string::npos) {
         error = "the admin API " + plan.admin->text + " shows no pool " + plan.pool +
                 " with a server " + plan.server;
         return false;

@@ -9,9 +9,6 @@ namespace tether::probe {
 
 std::string format(const char* pattern, ...) __attribute__((format(printf, 1, 2)));
 
-// A JSON string literal, quotes included (RFC 8259 §7).
-std::string json_quote(std::string_view text);
-
 // Text safe inside an XML element or attribute.
 std::string xml_escape(std::string_view text);
 
