@@ -178,7 +178,7 @@ tether_version_text() {
   v=$("$TETHER" --version 2>&1 | head -1)
   local type
   type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$BUILD_DIR/CMakeCache.txt" 2>/dev/null)
-  echo "${v#tether } (commit $(tether_revision), ${type:-default} build, binary built $(date -u -r "$TETHER" +%Y-%m-%dT%H:%M:%SZ))"
+  echo "${v#tether } (commit $(tether_revision), ${type:-RelWithDebInfo} build, binary built $(date -u -r "$TETHER" +%Y-%m-%dT%H:%M:%SZ))"
 }
 
 load_average() { cut -d' ' -f1-3 /proc/loadavg; }
