@@ -50,13 +50,14 @@ void Listener::close() {
 }
 
 void Listener::accept() {
-  acceptor_.async_accept([this](std::error_code ec, asio::ip::tcp::socket socket) {
+  // The peer address comes with accept(2): no getpeername() per connection.
+  acceptor_.async_accept(peer_, [this](std::error_code ec, asio::ip::tcp::socket socket) {
     if (!acceptor_.is_open()) return;  // closed for shutdown
     if (!ec) {
       if (frontend_.config.mode == config::Mode::http)
         std::make_shared<HttpSession>(worker_, frontend_, std::move(socket))->start();
       else
-        std::make_shared<TcpSession>(worker_, frontend_, std::move(socket))->start();
+        std::make_shared<TcpSession>(worker_, frontend_, std::move(socket))->start(peer_);
       accept();
       return;
     }

@@ -29,7 +29,8 @@ class Listener {
   Worker& worker_;
   Frontend& frontend_;
   asio::ip::tcp::acceptor acceptor_;
-  asio::steady_timer backoff_;  // out of descriptors: retry later instead of spinning
+  asio::ip::tcp::endpoint peer_;  // filled by each accept
+  asio::steady_timer backoff_;    // out of descriptors: retry later instead of spinning
 };
 
 }  // namespace tether::lb

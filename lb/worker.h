@@ -6,12 +6,14 @@
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
 #include <memory>
+#include <span>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
 #include "lb/pool.h"
 #include "lb/server_connection.h"
+#include "lb/splice_pipe.h"
 
 namespace tether::lb {
 
@@ -28,6 +30,10 @@ class Worker {
   asio::io_context& context() { return context_; }
   AccessLog& access_log() { return access_log_; }
   ConnectionPool& connections() { return connections_; }
+  PipeCache& pipes() { return pipes_; }
+  // Where tcp sessions read before they write: one buffer per worker, so an idle connection
+  // holds no buffer at all. Valid only until the handler that uses it returns.
+  std::span<char> scratch() { return {scratch_.get(), kScratchSize}; }
 
   // This worker's view of a pool's current snapshot (worker thread only).
   const PoolSnapshot& snapshot(const Pool& pool, std::size_t pool_index) {
@@ -56,6 +62,9 @@ class Worker {
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::unordered_set<Session*> sessions_;
   ConnectionPool connections_{64, std::chrono::seconds(30)};
+  PipeCache pipes_{64};
+  static constexpr std::size_t kScratchSize = 64 * 1024;
+  std::unique_ptr<char[]> scratch_ = std::make_unique<char[]>(kScratchSize);
   std::thread thread_;
 };
 

@@ -68,6 +68,36 @@ TEST(TcpProxy, MegabytesArriveByteExactOnFiftyParallelConnections) {
     EXPECT_TRUE(r.get());
 }
 
+// A bulk transfer switches to splice(2) and a receiver that stops reading pushes back on the
+// sender instead of making Tether buffer: both directions must still arrive byte-exact, and the
+// server's byte counters must say exactly what was relayed.
+TEST(TcpProxy, BulkTransferToAStalledReaderArrivesByteExactAndIsCounted) {
+  auto servers = echo_pool(1);
+  TetherInstance tether(single_pool_yaml(servers));
+  constexpr std::size_t kBytes = 24 << 20;
+  std::string payload(kBytes, '\0');
+  for (std::size_t i = 0; i < kBytes; ++i)
+    payload[i] = static_cast<char>((i * 131 + i / 4099) & 0xFF);
+  asio::io_context context;
+  auto socket = connect_from(context, "127.0.0.1", tether.endpoint());
+  ASSERT_EQ(read_line(socket), "fe01");
+  std::thread writer([&] {
+    asio::write(socket, asio::buffer(payload));
+    socket.shutdown(tcp::socket::shutdown_send);
+  });
+  // Nobody reads for a while: every buffer on the way fills up and the writer blocks.
+  std::this_thread::sleep_for(300ms);
+  const std::string echoed = read_all(socket);
+  writer.join();
+  ASSERT_EQ(echoed.size(), payload.size());
+  EXPECT_TRUE(echoed == payload) << "bytes changed on the way";
+
+  const lb::Server& fe01 = *tether.daemon().pools()[0]->servers()[0];
+  ASSERT_TRUE(wait_until([&] { return fe01.active.load() == 0; }, 5s));
+  EXPECT_EQ(fe01.bytes_in.load(), kBytes);
+  EXPECT_EQ(fe01.bytes_out.load(), kBytes + 5);  // "fe01\n" first
+}
+
 TEST(TcpProxy, HalfCloseStillDeliversTheReply) {
   auto servers = echo_pool(1);
   TetherInstance tether(single_pool_yaml(servers));
