@@ -1,7 +1,8 @@
 // The stick table: which server each affinity key is pinned to (SPEC §4). Shared by all workers.
-// Bounded: beyond `capacity` the least recently used entry is evicted (exactly LRU up to 16k
-// entries, LRU within each of up to 64 shards beyond); an entry expires `timeout`
-// after its last use. Sharded so workers on different keys rarely meet on a lock.
+// Bounded: beyond `capacity` the least recently used entry is evicted (exactly LRU for tables of
+// up to 191 entries, sampled LRU beyond: see stick_table.cpp); an entry expires `timeout` after
+// its last use. Sharded (up to 64 shards) so workers on different keys rarely meet on a lock;
+// a hit touches one cache line of entry.
 #pragma once
 
 #include <atomic>
@@ -30,7 +31,7 @@ class StickTable {
   StickTable(const StickTable&) = delete;
   StickTable& operator=(const StickTable&) = delete;
 
-  // A hit refreshes the entry's last use and makes it most recently used. An expired entry is
+  // A hit refreshes the entry's last use. An expired entry is
   // removed and reported once, so the caller can count the broken affinity.
   // Locks one shard.
   Lookup find(const AffinityKey& key, Clock::time_point now);
@@ -38,8 +39,8 @@ class StickTable {
   // As find(), but changes nothing: for the admin API's "where would this client go".
   Lookup peek(const AffinityKey& key, Clock::time_point now) const;
 
-  // Pins `key` to `server` (insert or overwrite), evicting the shard's least recently used entry
-  // when full. Locks one shard.
+  // Pins `key` to `server` (insert or overwrite), evicting a least recently used entry of the
+  // shard when full. Locks one shard.
   void pin(const AffinityKey& key, std::uint32_t server, Clock::time_point now);
 
   // Removes every expired entry; returns how many. For a periodic sweep off the data path.
@@ -54,12 +55,17 @@ class StickTable {
   std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
   Clock::duration timeout() const { return timeout_; }
 
+ public:
+  struct Slot;  // one entry, in stick_table.cpp
+
  private:
   class Shard;
+  class SlotArena;
   Shard& shard_for(std::uint64_t hash) const;
 
   std::uint64_t capacity_;
   Clock::duration timeout_;
+  std::unique_ptr<SlotArena> arena_;  // before shards_: they point into it
   std::vector<std::unique_ptr<Shard>> shards_;
   std::uint64_t shard_mask_;
   std::atomic<std::size_t> size_{0};
