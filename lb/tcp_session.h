@@ -7,7 +7,7 @@
 // The relay (docs/data-path.md): a waiting read fills a small per-direction buffer; while more
 // is coming the session reads into its worker's 64 KiB scratch buffer and writes at once. Only
 // bytes the receiver cannot take yet are kept, in a buffer allocated then and freed when
-// drained, so an idle connection holds about 2 KiB. A direction that fills a whole scratch
+// drained, so an idle connection holds about 3 KiB in all. A direction that fills a whole scratch
 // read (a bulk transfer) switches to splice(2) through a pipe borrowed from the worker, which
 // goes back to the worker whenever it is empty and the socket quiet.
 #pragma once
@@ -47,7 +47,7 @@ class TcpSession : public Session, public std::enable_shared_from_this<TcpSessio
   // Bytes one direction moves before it lets the worker's other sessions run.
   static constexpr std::size_t kTurnBytes = 512 * 1024;
   // What a waiting read may fill: a typical request or response fits in one read.
-  static constexpr std::size_t kFirstRead = 1024;
+  static constexpr std::size_t kFirstRead = 512;
 
   // One direction of the relay.
   struct Half {

@@ -2,6 +2,9 @@
 // stick table (hit, miss, insert), single-threaded and with 8 threads contending.
 #include <benchmark/benchmark.h>
 
+#include <unistd.h>
+
+#include <fstream>
 #include <random>
 
 #include "lb/affinity_key.h"
@@ -71,6 +74,30 @@ void StickHit(benchmark::State& state) {
   }
 }
 BENCHMARK(StickHit)->Arg(1'000'000)->Threads(1)->Threads(8)->UseRealTime();
+
+// Resident memory of this process in bytes (/proc/self/statm).
+double resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  double pages_total = 0, pages_resident = 0;
+  statm >> pages_total >> pages_resident;
+  return pages_resident * double(sysconf(_SC_PAGESIZE));
+}
+
+// Memory, not time: resident bytes per entry of a table holding range(0) clients.
+void StickMemory(benchmark::State& state) {
+  const auto entries = static_cast<std::uint32_t>(state.range(0));
+  for (auto _ : state) {
+    const double before = resident_bytes();
+    StickTable table(entries, std::chrono::hours(1));
+    const auto now = Clock::now();
+    for (std::uint32_t i = 0; i < entries; ++i)
+      table.pin(client_key(i), i % 7, now);
+    const double after = resident_bytes();
+    state.counters["bytes_per_entry"] = (after - before) / entries;
+    state.counters["MiB"] = (after - before) / (1 << 20);
+  }
+}
+BENCHMARK(StickMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 void StickMiss(benchmark::State& state) {
   StickTable table(1'000'000, std::chrono::hours(1));
