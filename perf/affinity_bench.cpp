@@ -99,30 +99,38 @@ void StickMemory(benchmark::State& state) {
 }
 BENCHMARK(StickMemory)->Arg(1'000'000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
+// Lookups of absent clients in a table of 500k; with threads, all share one table.
 void StickMiss(benchmark::State& state) {
-  StickTable table(1'000'000, std::chrono::hours(1));
-  const auto present = clients(500'000, 1);
-  const auto absent = clients(1 << 16, 2);
+  static StickTable* table = nullptr;
+  if (state.thread_index() == 0) {
+    table = new StickTable(1'000'000, std::chrono::hours(1));
+    const auto now = Clock::now();
+    for (std::uint32_t i = 0; i < 500'000; ++i)
+      table->pin(client_key(i), 1, now);
+  }
+  std::mt19937 random(state.thread_index());
   const auto now = Clock::now();
-  for (std::size_t i = 0; i < present.size(); ++i)
-    table.pin(present[i], 1, now);
-  std::size_t i = 0;
   for (auto _ : state)
-    benchmark::DoNotOptimize(table.find(absent[i++ & 0xFFFF], now));
+    benchmark::DoNotOptimize(table->find(client_key(500'000 + random() % 500'000), now));
+  if (state.thread_index() == 0) delete table;
 }
-BENCHMARK(StickMiss);
+BENCHMARK(StickMiss)->Threads(1)->Threads(8)->UseRealTime();
 
-// Inserts into a full table: each pin evicts the least recently used entry.
+// Inserts into a full table of 100k: each pin evicts a least recently used entry. With threads,
+// all insert into one table.
 void StickInsertAtCapacity(benchmark::State& state) {
-  StickTable table(100'000, std::chrono::hours(1));
-  const auto keys = clients(1 << 20);
-  const auto now = Clock::now();
-  std::size_t i = 0;
+  static StickTable* table = nullptr;
+  if (state.thread_index() == 0) table = new StickTable(100'000, std::chrono::hours(1));
+  std::uint32_t i = static_cast<std::uint32_t>(state.thread_index()) << 24;
+  auto now = Clock::now();
   for (auto _ : state)
-    table.pin(keys[i++ & 0xFFFFF], 1, now);
-  state.counters["evictions"] = double(table.evictions());
+    table->pin(client_key(i++), 1, now += std::chrono::nanoseconds(1));
+  if (state.thread_index() == 0) {
+    state.counters["evictions"] = double(table->evictions());
+    delete table;
+  }
 }
-BENCHMARK(StickInsertAtCapacity);
+BENCHMARK(StickInsertAtCapacity)->Threads(1)->Threads(8)->UseRealTime();
 
 }  // namespace
 }  // namespace tether::lb
