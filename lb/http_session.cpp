@@ -1,5 +1,6 @@
 #include "lb/http_session.h"
 
+#include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
@@ -572,54 +573,61 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   // unknown).
   if (!x.request_keep_alive || head.body == http::BodyKind::until_close || !x.request_body_done)
     x.close_client = true;
-  const std::string out = response_head_for_client(x, head);
+  std::string out = response_head_for_client(x, head);
   const bool server_keep_alive = head.keep_alive;
   const auto body = head.body;
-  const auto length = head.content_length;
   sc.in.consume(head.size);
-  {
-    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(out), use_tuple);
-    if (ec || end_) co_return false;
-    x.bytes_out += n;
-    x.response_started = true;
-  }
-  frontend_.count_response(head.status);
 
-  std::uint64_t remaining = length;
+  // The head goes out with the body bytes already read behind it, in one write: a small
+  // response is one send, not two.
+  std::uint64_t remaining = head.content_length;
   http::ChunkedFramer framer;
   bool done = body == http::BodyKind::none || (body == http::BodyKind::length && remaining == 0);
-  while (!done) {
-    if (sc.in.empty()) {
-      auto [ec, n] =
-          co_await sc.socket.async_read_some(sc.in.prepare(kReadSize, kReadSize), use_tuple);
-      if (end_) co_return false;
-      if (ec == asio::error::eof && body == http::BodyKind::until_close) break;
-      if (ec) {
-        close("server_error");
-        co_return false;
+  bool head_sent = false;
+  for (;;) {
+    std::string_view chunk;
+    if (!done) {
+      // An empty buffer is refilled, unless the head is still to go: it goes alone rather than
+      // wait for a server that streams its body slowly.
+      if (sc.in.empty() && head_sent) {
+        auto [ec, n] =
+            co_await sc.socket.async_read_some(sc.in.prepare(kReadSize, kReadSize), use_tuple);
+        if (end_) co_return false;
+        if (ec == asio::error::eof && body == http::BodyKind::until_close) break;
+        if (ec) {
+          close("server_error");
+          co_return false;
+        }
+        sc.in.commit(n);
+        set_phase(Phase::streaming, frontend_.config.idle_timeout);
       }
-      sc.in.commit(n);
-      set_phase(Phase::streaming, frontend_.config.idle_timeout);
-    }
-    std::string_view chunk = sc.in.readable();
-    if (body == http::BodyKind::length) {
-      chunk = chunk.substr(
-          0, static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size())));
-      remaining -= chunk.size();
-      done = remaining == 0;
-    } else if (body == http::BodyKind::chunked) {
-      const auto step = framer.feed(chunk);
-      if (step.error) {
-        close("server_bad_chunk");
-        co_return false;
+      chunk = sc.in.readable();
+      if (body == http::BodyKind::length) {
+        chunk = chunk.substr(
+            0, static_cast<std::size_t>(std::min<std::uint64_t>(remaining, chunk.size())));
+        remaining -= chunk.size();
+        done = remaining == 0;
+      } else if (body == http::BodyKind::chunked) {
+        const auto step = framer.feed(chunk);
+        if (step.error) {
+          close("server_bad_chunk");
+          co_return false;
+        }
+        chunk = chunk.substr(0, step.consumed);
+        done = step.done;
       }
-      chunk = chunk.substr(0, step.consumed);
-      done = step.done;
     }
-    auto [ec, n] = co_await asio::async_write(client_, asio::buffer(chunk), use_tuple);
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(out), asio::buffer(chunk)};
+    auto [ec, n] = co_await asio::async_write(client_, buffers, use_tuple);
     if (ec || end_) co_return false;
     x.bytes_out += n;
-    sc.in.consume(n);
+    sc.in.consume(chunk.size());
+    if (!head_sent) {
+      head_sent = x.response_started = true;
+      frontend_.count_response(head.status);
+      out.clear();
+    }
+    if (done) break;
   }
   // A request body still flowing when the response is complete cannot be finished cleanly.
   if (!x.request_body_done) {

@@ -21,7 +21,6 @@ struct ServerConnection {
   Server& server;
   ByteBuffer in{16 * 1024};  // response bytes read from the server
   bool reused = false;       // came from the pool: may have been closed by the server meanwhile
-  std::uint64_t pool_generation = 0;
   Clock::time_point idle_since;
 };
 
@@ -32,14 +31,14 @@ class ConnectionPool {
 
   // The most recently parked connection to `server` still open, or null.
   std::shared_ptr<ServerConnection> take(const Server& server, Clock::time_point now);
-  // Parks a connection whose last response ended cleanly. A server that closes it (or sends
-  // anything unasked) gets it dropped from the pool.
+  // Parks a connection whose last response ended cleanly. One the server closed meanwhile (or
+  // sent anything unasked on) is dropped when next taken.
   void park(std::shared_ptr<ServerConnection> connection, Clock::time_point now);
   void clear();
   std::size_t idle() const;
 
  private:
-  void drop(const std::shared_ptr<ServerConnection>& connection);
+  static bool still_open(ServerConnection& connection);
 
   std::size_t max_idle_per_server_;
   Clock::duration max_idle_time_;

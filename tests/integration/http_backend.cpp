@@ -127,6 +127,10 @@ asio::awaitable<void> HttpBackend::serve(asio::ip::tcp::socket socket) {
       if (!co_await send("6\r\n world\r\n0\r\n\r\n")) co_return;
       continue;
     }
+    if (path == "/then-close") {  // a keep-alive answer, then the server's idle timeout at once
+      co_await send("HTTP/1.1 200 OK\r\n" + stamp + "Content-Length: 2\r\n\r\nok");
+      co_return;
+    }
     if (path == "/close") {
       co_await send("HTTP/1.1 200 OK\r\n" + stamp + "Connection: close\r\n\r\nuntil close");
       co_return;

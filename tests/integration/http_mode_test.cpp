@@ -227,6 +227,24 @@ TEST_F(HttpProxy, ServerConnectionsAreReusedAcrossClients) {
   EXPECT_LE(servers[0]->connections(), 4u) << "a new server connection per request";
 }
 
+// A server closes an idle keep-alive connection Tether has parked. The next request, one with a
+// body (which could not be retried once sent), must get a fresh connection, not the dead one.
+TEST_F(HttpProxy, ParkedConnectionTheServerClosedIsNotReused) {
+  // From several clients, so that both workers (each has its own pool) hold such a connection.
+  for (int i = 0; i < 8; ++i) {
+    HttpClient client(tether.endpoint(), client_address(i));
+    ASSERT_EQ(client.get("/then-close").status, 200u);
+  }
+  std::this_thread::sleep_for(100ms);  // the server's FINs have arrived at the parked connections
+  for (int i = 0; i < 8; ++i) {
+    HttpClient client(tether.endpoint(), client_address(100 + i));
+    client.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello");
+    const auto r = client.read();
+    EXPECT_EQ(r.status, 200u);
+    EXPECT_NE(r.body.find("body-bytes: 5"), std::string::npos) << r.head << r.body;
+  }
+}
+
 TEST_F(HttpProxy, SlowServerGets504) {
   HttpClient client(tether.endpoint());
   const auto started = std::chrono::steady_clock::now();
