@@ -139,7 +139,9 @@ std::string tether_binary() {
 }
 
 std::string write_temp_file(const std::string& name, const std::string& content) {
-  const std::string path = ::testing::TempDir() + name;
+  // Per process: ctest runs tests in parallel processes, and one truncating a file another is
+  // reading made a token file empty for an instant.
+  const std::string path = ::testing::TempDir() + std::to_string(::getpid()) + "_" + name;
   std::ofstream(path) << content;
   return path;
 }
