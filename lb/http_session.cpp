@@ -472,6 +472,11 @@ asio::awaitable<bool> HttpSession::pump_request_body(Exchange& x) {
     if (in_.empty()) {
       auto [ec, n] =
           co_await client_.async_read_some(in_.prepare(kReadSize, kMaxBuffer), use_tuple);
+      if (ec && !end_ && ec != asio::error::operation_aborted) {
+        // The client went away mid-body: the server will never get the rest, so its connection
+        // is given up now rather than when server_timeout runs out.
+        close("client_gone");
+      }
       if (ec || end_) co_return false;
       in_.commit(n);
     }

@@ -54,6 +54,9 @@ void Listener::accept() {
   acceptor_.async_accept(peer_, [this](std::error_code ec, asio::ip::tcp::socket socket) {
     if (!acceptor_.is_open()) return;  // closed for shutdown
     if (!ec) {
+      if (const auto failed = accept_warning_.reset())
+        spdlog::info("frontend {}: accepting again after {} failed accepts", frontend_.name(),
+                     failed);
       if (frontend_.config.mode == config::Mode::http)
         std::make_shared<HttpSession>(worker_, frontend_, std::move(socket))->start();
       else
@@ -63,9 +66,19 @@ void Listener::accept() {
     }
     if (ec == asio::error::no_descriptors || ec == asio::error::no_buffer_space ||
         ec == asio::error::no_memory || ec.value() == ENFILE) {
-      // Out of resources: pause instead of spinning on an error that will repeat at once.
-      spdlog::warn("frontend {}: accept failed ({}); pausing 100ms", frontend_.name(),
-                   ec.message());
+      // Out of resources: pause instead of spinning on an error that will repeat at once, and
+      // say so once a second, not ten times.
+      std::uint64_t held_back = 0;
+      if (accept_warning_.allow(std::chrono::steady_clock::now(), held_back)) {
+        if (held_back == 0)
+          spdlog::warn("frontend {}: accept failed ({}); pausing 100ms between attempts",
+                       frontend_.name(), ec.message());
+        else
+          spdlog::warn(
+              "frontend {}: accept failed ({}); pausing 100ms between attempts ({} more "
+              "failures since the last warning)",
+              frontend_.name(), ec.message(), held_back);
+      }
       backoff_.expires_after(std::chrono::milliseconds(100));
       backoff_.async_wait([this](std::error_code wait_ec) {
         if (!wait_ec && acceptor_.is_open()) accept();

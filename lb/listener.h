@@ -7,6 +7,8 @@
 #include <asio/steady_timer.hpp>
 #include <string>
 
+#include "lb/warning_throttle.h"
+
 namespace tether::lb {
 
 struct Frontend;
@@ -31,6 +33,7 @@ class Listener {
   asio::ip::tcp::acceptor acceptor_;
   asio::ip::tcp::endpoint peer_;  // filled by each accept
   asio::steady_timer backoff_;    // out of descriptors: retry later instead of spinning
+  WarningThrottle accept_warning_{std::chrono::seconds(1)};  // one line a second, with a count
 };
 
 }  // namespace tether::lb

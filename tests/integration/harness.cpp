@@ -1,5 +1,6 @@
 #include "tests/integration/harness.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -152,12 +153,21 @@ unsigned short free_port() {
   return probe.local_endpoint().port();
 }
 
-TetherProcess::TetherProcess(const std::string& config_path, tcp::endpoint wait_for) {
+TetherProcess::TetherProcess(const std::string& config_path, tcp::endpoint wait_for,
+                             const std::string& output_path) {
   const std::string binary = tether_binary();
   std::vector<char*> argv = {const_cast<char*>(binary.c_str()), const_cast<char*>("-c"),
                              const_cast<char*>(config_path.c_str()), nullptr};
-  if (posix_spawn(&pid_, binary.c_str(), nullptr, nullptr, argv.data(), environ) != 0)
-    throw std::runtime_error("cannot start " + binary);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!output_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
+  const int failed = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (failed != 0) throw std::runtime_error("cannot start " + binary);
   // Ready when it accepts; bounded wait.
   for (int i = 0; i < 100; ++i) {
     asio::io_context context;

@@ -66,10 +66,12 @@ class TetherInstance {
   std::thread thread_;
 };
 
-// A `tether` child process. Stopped with SIGTERM (by PID) when destroyed.
+// A `tether` child process. Stopped with SIGTERM (by PID) when destroyed. With `output_path`,
+// its stdout and stderr go to that file.
 class TetherProcess {
  public:
-  TetherProcess(const std::string& config_path, tcp::endpoint wait_for);
+  TetherProcess(const std::string& config_path, tcp::endpoint wait_for,
+                const std::string& output_path = "");
   ~TetherProcess();
   int terminate_and_wait();  // exit status
   pid_t pid() const { return pid_; }

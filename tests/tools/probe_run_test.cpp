@@ -395,6 +395,57 @@ TEST(ProbeRun, OneTetherPoolServerKeepsEveryClientAndSession) {
   EXPECT_LE(report.latency.p50, report.latency.p99);
 }
 
+// --check-body: tether-pool's patterned bodies arrive intact and are all counted; a load
+// balancer that damages one byte, or cuts the body short under a matching Content-Length, is
+// caught on every response.
+TEST(ProbeRun, CheckedBodiesFromTetherPoolAreIntactAndDamagedOnesAreCaught) {
+  auto pool = start_pool(1);
+  ASSERT_TRUE(pool);
+  auto options = options_for(endpoints_of(*pool)[0], 20, 5);
+  options.path = "/bytes/100000";
+  options.check_body = true;
+  const auto intact = probe(options);
+  EXPECT_EQ(intact.bodies_checked, 100u);
+  EXPECT_EQ(intact.bodies_corrupt, 0u);
+
+  std::string damaged(100000, 'a');
+  for (std::size_t i = 0; i < damaged.size(); ++i)
+    damaged[i] = static_cast<char>('a' + i % 26);
+  damaged[70000] = '!';
+  ScriptedPool bad_byte(
+      [&](const ScriptedRequest&) { return ScriptedReply{.server = "fe01", .body = damaged}; });
+  const auto bad = probe([&] {
+    auto o = options_for(bad_byte.endpoint(), 10, 2);
+    o.path = "/bytes/100000";
+    o.check_body = true;
+    return o;
+  }());
+  EXPECT_EQ(bad.bodies_checked, 20u);
+  EXPECT_EQ(bad.bodies_corrupt, 20u);
+
+  ScriptedPool short_body([&](const ScriptedRequest&) {
+    return ScriptedReply{.server = "fe01", .body = damaged.substr(0, 26)};
+  });
+  const auto cut = probe([&] {
+    auto o = options_for(short_body.endpoint(), 10, 2);
+    o.path = "/bytes/100000";
+    o.check_body = true;
+    return o;
+  }());
+  EXPECT_EQ(cut.bodies_corrupt, 20u);
+}
+
+TEST(ProbeRun, CheckBodyNeedsABytesPath) {
+  auto options = options_for(tcp::endpoint(asio::ip::address_v4::loopback(), 1), 1, 1);
+  options.check_body = true;
+  EXPECT_NE(validate(options), "");
+  options.path = "/bytes/1024";
+  EXPECT_EQ(validate(options), "");
+  EXPECT_EQ(pattern_length("/bytes/1024"), 1024u);
+  EXPECT_FALSE(pattern_length("/bytes/"));
+  EXPECT_FALSE(pattern_length("/bytes/12x"));
+}
+
 // Round robin per request (each request on a new connection, alternating per client) over two
 // tether-pool servers: the second request of every client reaches the server that does not hold
 // its session.

@@ -37,7 +37,9 @@ ClientSession::ClientSession(asio::io_context& io, const ClientSettings& setting
       done_(std::move(done)),
       socket_(io),
       timer_(io),
-      parser_(settings.server_header) {}
+      parser_(settings.server_header) {
+  if (settings.check_body_length) parser_.check_body(*settings.check_body_length);
+}
 
 void ClientSession::start() {
   asio::post(io_, [self = shared_from_this()] { self->next(); });
@@ -157,6 +159,8 @@ void ClientSession::answered() {
   o.outcome = Outcome::answered;
   o.status = response.status;
   o.server = response.server;
+  if (settings_.check_body_length && response.status == 200)
+    o.body = parser_.body_intact() ? Observation::Body::intact : Observation::Body::corrupt;
   if (state_.session.empty() && !response.session.empty()) state_.session = response.session;
   if (!settings_.cookie_name.empty()) {
     for (const auto& set_cookie : response.cookies)

@@ -27,7 +27,8 @@ struct ClientSettings {
   // Request line and fixed headers, each ending in CRLF, without the blank line.
   std::string request_head;
   bool new_connections = false;
-  std::string cookie_name;  // empty: no cookie jar
+  std::optional<std::uint64_t> check_body_length;  // 200 bodies must be tether-pool's pattern
+  std::string cookie_name;                         // empty: no cookie jar
   std::string server_header = "X-Tether-Server";
   std::chrono::milliseconds timeout{5000};
   std::size_t split = 0;  // the request index where roaming clients switch address

@@ -106,6 +106,9 @@ int main(int argc, char** argv) {
                  "Fraction of clients that change source address at the split")
       ->check(CLI::Range(0.0, 1.0));
   app.add_option("--path", options.path, "Request target")->capture_default_str();
+  app.add_flag("--check-body", options.check_body,
+               "Check every 200's body byte for byte against tether-pool's /bytes/N pattern "
+               "(needs --path /bytes/N)");
   app.add_option("--server-header", options.server_header,
                  "Response header naming the server that answered")
       ->capture_default_str();

@@ -82,6 +82,8 @@ std::string render_json(const Report& r) {
             o.number("malformed", r.errors.malformed);
             o.number("http_5xx", r.errors.http_5xx);
           }));
+  top.number("bodies_checked", r.bodies_checked);
+  top.number("bodies_corrupt", r.bodies_corrupt);
   top.raw("statuses", nested(2, [&](Object& o) {
             for (const auto& [status, count] : r.statuses)
               o.number(std::to_string(status), count);

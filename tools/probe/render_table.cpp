@@ -39,6 +39,8 @@ std::string render_table(const Report& r) {
        format("%zu (connect %zu, timeout %zu, closed %zu, malformed %zu, 5xx %zu)",
               r.errors.total(), r.errors.connect, r.errors.timeout, r.errors.closed,
               r.errors.malformed, r.errors.http_5xx));
+  if (r.bodies_checked > 0)
+    line(out, "bodies checked", format("%zu, %zu corrupt", r.bodies_checked, r.bodies_corrupt));
   std::string statuses;
   for (const auto& [status, count] : r.statuses)
     statuses += format("%s%d x %zu", statuses.empty() ? "" : ", ", status, count);

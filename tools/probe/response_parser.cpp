@@ -70,9 +70,21 @@ void ResponseParser::reset() {
   response_.session.clear();
   response_.cookies.clear();
   response_.body.clear();
+  body_offset_ = 0;
+  body_mismatch_ = false;
 }
 
 void ResponseParser::keep(std::string_view data) {
+  if (checked_length_) {
+    // The pattern's period is 26, not a power of two: a dropped, repeated or reordered
+    // buffer-sized piece shows as a mismatch.
+    auto expected = static_cast<char>('a' + body_offset_ % 26);
+    for (const char c : data) {
+      body_mismatch_ = body_mismatch_ || c != expected;
+      expected = expected == 'z' ? 'a' : static_cast<char>(expected + 1);
+    }
+    body_offset_ += data.size();
+  }
   if (!keep_body_) return;
   const auto room = max_kept_body - std::min(max_kept_body, response_.body.size());
   response_.body.append(data.substr(0, room));

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,6 +36,11 @@ class ResponseParser {
 
   // Starts on the next response, keeping buffer capacity.
   void reset();
+
+  // From now on every response body is checked against tether-pool's `/bytes/N` pattern (byte i
+  // is 'a' + i % 26) and length `length`: body_intact() says whether the last one matched.
+  void check_body(std::uint64_t length) { checked_length_ = length; }
+  bool body_intact() const { return !body_mismatch_ && body_offset_ == checked_length_; }
 
   // Consumes bytes of the response and says how many it used (never past its end: the rest
   // belongs to whatever follows). Interim 1xx responses are skipped.
@@ -76,6 +82,9 @@ class ResponseParser {
   bool has_length_ = false;
   bool http10_ = false;
   Response response_;
+  std::optional<std::uint64_t> checked_length_;
+  std::uint64_t body_offset_ = 0;  // body bytes seen (checked mode)
+  bool body_mismatch_ = false;
 };
 
 // The value of cookie `name` in one Set-Cookie header value ("NAME=value; Path=/"), if it sets

@@ -107,8 +107,22 @@ class Dispatcher {
 
 }  // namespace
 
+std::optional<std::uint64_t> pattern_length(std::string_view path) {
+  constexpr std::string_view prefix = "/bytes/";
+  if (!path.starts_with(prefix) || path.size() == prefix.size() || path.size() > prefix.size() + 10)
+    return std::nullopt;
+  std::uint64_t n = 0;
+  for (const char c : path.substr(prefix.size())) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
 std::string validate(const ProbeOptions& o) {
   if (o.clients == 0) return "--clients must be at least 1";
+  if (o.check_body && !pattern_length(o.path))
+    return "--check-body needs --path /bytes/N (tether-pool's patterned body of N bytes)";
   if (o.requests == 0) return "--requests must be at least 1";
   if (o.concurrency == 0) return "--concurrency must be at least 1";
   if (!(o.roam >= 0 && o.roam <= 1)) return "--roam must be a fraction from 0 to 1";
@@ -188,6 +202,7 @@ RunResult run_probe(const ProbeOptions& o, const ScenarioAction& action) {
                           "\r\nUser-Agent: tether-probe\r\nAccept: */*\r\n";
   if (o.new_connections) settings.request_head += "Connection: close\r\n";
   settings.new_connections = o.new_connections;
+  if (o.check_body) settings.check_body_length = pattern_length(o.path);
   settings.cookie_name = o.cookie;
   settings.server_header = o.server_header;
   settings.timeout = o.timeout;

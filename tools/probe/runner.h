@@ -27,6 +27,8 @@ struct ProbeOptions {
   std::size_t requests = 10;
   std::size_t concurrency = 64;
   bool new_connections = false;
+  // Compare every 200's body with tether-pool's pattern; `path` must be /bytes/N.
+  bool check_body = false;
   std::string cookie;  // cookie name to keep per client, empty for none
   double roam = 0;
   std::string server_header = "X-Tether-Server";
@@ -39,6 +41,9 @@ struct ProbeOptions {
   // what was measured (a second signal, or one between the phases, ends the process as usual).
   bool stop_on_signal = false;
 };
+
+// N of a tether-pool "/bytes/N" path, whose body --check-body can verify.
+std::optional<std::uint64_t> pattern_length(std::string_view path);
 
 // The usage checks that need no network: counts, fractions, address families, range size. Empty
 // when the options can run, else a sentence for the user.

@@ -71,6 +71,8 @@ void Tally::record(const Observation& o) {
   ++statuses_[o.status];
   latencies_.push_back(o.latency_ms);
   if (o.status >= 500) ++errors_.http_5xx;
+  if (o.body != Observation::Body::unchecked) ++bodies_checked_;
+  if (o.body == Observation::Body::corrupt) ++bodies_corrupt_;
   if (o.status == 440) client.lost_session = true;
   if (o.server.empty()) {
     ++unattributed_;
@@ -137,6 +139,8 @@ Report Tally::report(const ScenarioInfo& scenario) const {
   report.unattributed = unattributed_;
   report.requests_off_home = off_home_;
   report.errors = errors_;
+  report.bodies_checked = bodies_checked_;
+  report.bodies_corrupt = bodies_corrupt_;
   report.statuses = statuses_;
 
   const bool split_matters = scenario.kind != Scenario::none && scenario.performed;

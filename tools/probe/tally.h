@@ -55,6 +55,8 @@ struct Observation {
   double latency_ms = 0;    // request start (connect included when it opened one) to response end
   bool roamed_source = false;  // sent from the client's roaming address
   bool after_split = false;    // at or after the split (scenario and roaming point)
+  // --check-body: a 200's body was compared with the expected bytes.
+  enum class Body { unchecked, intact, corrupt } body = Body::unchecked;
 };
 
 struct ScenarioInfo {
@@ -121,6 +123,8 @@ struct Report {
   std::size_t requests_off_home = 0;  // answered by a server other than the client's home
   Errors errors;
   std::map<int, std::size_t> statuses;
+  std::size_t bodies_checked = 0;  // --check-body: 200 responses whose body was compared
+  std::size_t bodies_corrupt = 0;  // ... and did not match (wrong bytes or length)
 
   std::vector<ServerShare> servers;  // by name
   std::size_t distribution_servers = 0;
@@ -169,6 +173,7 @@ class Tally {
   std::size_t requests_ = 0, answered_ = 0, unattributed_ = 0, off_home_ = 0;
   Errors errors_;
   std::map<int, std::size_t> statuses_;
+  std::size_t bodies_checked_ = 0, bodies_corrupt_ = 0;
 };
 
 }  // namespace tether::probe
