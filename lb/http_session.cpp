@@ -361,6 +361,7 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
   if (!ec) std::tie(ec) = co_await c->socket.async_connect(endpoint, use_tuple);
   active_server_ = nullptr;
   if (ec || end_) co_return nullptr;
+  server.connect_time.record(std::chrono::steady_clock::now() - now);
   c->socket.set_option(asio::ip::tcp::no_delay(true), ec);
   if (!shared) {
     const std::string header = server.config.send_proxy == config::SendProxy::v1
@@ -751,6 +752,10 @@ std::string HttpSession::response_head_for_client(const Exchange& x,
 }
 
 void HttpSession::log_request(const Exchange& x, unsigned status) {
+  const auto elapsed = std::chrono::steady_clock::now() - x.started;
+  frontend_.request_time.record(elapsed);
+  frontend_.bytes_in.fetch_add(x.bytes_in, std::memory_order_relaxed);
+  frontend_.bytes_out.fetch_add(x.bytes_out, std::memory_order_relaxed);
   worker_.access_log().write(RequestRecord{
       .client = asio::ip::tcp::endpoint(x.client.is_unspecified() ? peer_.address() : x.client,
                                         peer_.port()),
@@ -761,8 +766,7 @@ void HttpSession::log_request(const Exchange& x, unsigned status) {
       .status = status,
       .bytes_in = x.bytes_in,
       .bytes_out = x.bytes_out,
-      .duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - x.started),
+      .duration = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed),
       .affinity = x.route.server ? to_string(x.route.decision) : "none",
       .set_cookie = x.route.set_cookie,
   });

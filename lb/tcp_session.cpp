@@ -63,6 +63,8 @@ TcpSession::~TcpSession() {
   worker_.untrack(this);
   frontend_.active.fetch_sub(1, std::memory_order_relaxed);
   if (server_) server_->active.fetch_sub(1, std::memory_order_relaxed);
+  frontend_.bytes_in.fetch_add(upstream_.bytes, std::memory_order_relaxed);
+  frontend_.bytes_out.fetch_add(downstream_.bytes, std::memory_order_relaxed);
   worker_.access_log().write({
       .client = client_endpoint_,
       .frontend = frontend_.name(),
@@ -160,6 +162,7 @@ void TcpSession::connect_next() {
   server_socket_.open(endpoint.protocol(), ec);
   if (!ec) server_socket_.native_non_blocking(true, ec);
   if (ec) return on_connect(ec);
+  connect_started_ = Clock::now();
   connect_timer_.expires_after(pool.config().connect_timeout);
   connect_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
     // Closing the socket completes the pending wait with operation_aborted: a failed attempt.
@@ -202,6 +205,7 @@ void TcpSession::on_connect(std::error_code ec) {
   }
   connected_ = true;
   server_->total.fetch_add(1, std::memory_order_relaxed);
+  server_->connect_time.record(Clock::now() - connect_started_);
   if (!pinned_ && frontend_.config.affinity.type != config::AffinityType::none)
     frontend_.pool.pin(key_, *server_, Clock::now());
   server_socket_.set_option(asio::ip::tcp::no_delay(true), ec);

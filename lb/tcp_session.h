@@ -106,6 +106,7 @@ class TcpSession : public Session, public std::enable_shared_from_this<TcpSessio
 
   Clock::time_point started_;
   Clock::time_point last_activity_;
+  Clock::time_point connect_started_;  // of the current attempt (connect time histogram)
 
   Half upstream_{client_, server_socket_};    // client → server
   Half downstream_{server_socket_, client_};  // server → client
