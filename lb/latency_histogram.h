@@ -17,7 +17,7 @@ class LatencyHistogram {
   // Upper bounds in microseconds, Prometheus' default buckets (5 ms .. 10 s) extended down to
   // 100 µs: a connect on a LAN takes well under a millisecond.
   static constexpr std::array<std::uint64_t, 14> kBoundsUs = {
-      100,    250,     500,     1'000,   2'500,     5'000,     10'000,
+      100,    250,    500,     1'000,   2'500,     5'000,     10'000,
       25'000, 50'000, 100'000, 250'000, 1'000'000, 2'500'000, 10'000'000};
   static constexpr std::size_t kBuckets = kBoundsUs.size() + 1;  // the last is +Inf
 
@@ -33,9 +33,8 @@ class LatencyHistogram {
   };
 
   void record(std::chrono::steady_clock::duration elapsed) {
-    const auto us = static_cast<std::uint64_t>(
-        std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::microseconds>(elapsed)
-                                      .count()));
+    const auto us = static_cast<std::uint64_t>(std::max<std::int64_t>(
+        0, std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
     std::size_t i = 0;
     while (i < kBoundsUs.size() && us > kBoundsUs[i])
       ++i;
