@@ -66,9 +66,10 @@ AccessLog::~AccessLog() {
 void AccessLog::write(const ConnectionRecord& r) {
   if (!enabled_) return;
   enqueue(
-      fmt::format("client={} frontend={} server={} bytes_in={} bytes_out={} duration_ms={} end={}",
+      fmt::format("client={} frontend={} server={} bytes_in={} bytes_out={} duration_ms={} end={} "
+                  "affinity={}",
                   client_text(r.client), r.frontend, r.server.empty() ? "-" : r.server, r.bytes_in,
-                  r.bytes_out, r.duration.count(), r.end));
+                  r.bytes_out, r.duration.count(), r.end, r.affinity));
 }
 
 void AccessLog::write(const RequestRecord& r) {

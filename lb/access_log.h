@@ -28,6 +28,7 @@ struct ConnectionRecord {
   std::uint64_t bytes_out = 0;  // server → client
   std::chrono::milliseconds duration{0};
   std::string_view end;  // how it ended: closed, idle_timeout, connect_failed, no_server, ...
+  std::string_view affinity = "none";  // how the server was chosen: stick, hash, none
 };
 
 // http mode: one line per request.

@@ -112,6 +112,20 @@ HttpSession::HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::sock
 HttpSession::~HttpSession() {
   worker_.untrack(this);
   frontend_.active.fetch_sub(1, std::memory_order_relaxed);
+  // A connection that ended badly before any request (PROXY refused or late, idle, reset) still
+  // leaves a trace, as in tcp mode; one that simply closed does not.
+  if (!logged_ && end_ && std::string_view(end_) != "closed")
+    worker_.access_log().write(ConnectionRecord{
+        .client = peer_,
+        .frontend = frontend_.name(),
+        .server = {},
+        .bytes_in = 0,
+        .bytes_out = 0,
+        .duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started_),
+        .end = end_,
+        .affinity = "none",
+    });
 }
 
 void HttpSession::start() {
@@ -752,6 +766,7 @@ std::string HttpSession::response_head_for_client(const Exchange& x,
 }
 
 void HttpSession::log_request(const Exchange& x, unsigned status) {
+  logged_ = true;
   const auto elapsed = std::chrono::steady_clock::now() - x.started;
   frontend_.request_time.record(elapsed);
   frontend_.bytes_in.fetch_add(x.bytes_in, std::memory_order_relaxed);

@@ -73,6 +73,7 @@ TcpSession::~TcpSession() {
       .bytes_out = downstream_.bytes,
       .duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_),
       .end = end_ ? end_ : "closed",
+      .affinity = server_ ? to_string(decision_) : "none",
   });
 }
 
@@ -154,7 +155,7 @@ void TcpSession::connect_next() {
     return close("connect_failed");
   }
   server_ = placement.server;
-  pinned_ = placement.decision == Decision::stick;
+  decision_ = placement.decision;
   server_->active.fetch_add(1, std::memory_order_relaxed);
 
   const auto& endpoint = server_->config.address.endpoint;
@@ -206,7 +207,7 @@ void TcpSession::on_connect(std::error_code ec) {
   connected_ = true;
   server_->total.fetch_add(1, std::memory_order_relaxed);
   server_->connect_time.record(Clock::now() - connect_started_);
-  if (!pinned_ && frontend_.config.affinity.type != config::AffinityType::none)
+  if (decision_ != Decision::stick && frontend_.config.affinity.type != config::AffinityType::none)
     frontend_.pool.pin(key_, *server_, Clock::now());
   server_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 
