@@ -16,9 +16,9 @@ class LatencyHistogram {
  public:
   // Upper bounds in microseconds, Prometheus' default buckets (5 ms .. 10 s) extended down to
   // 100 µs: a connect on a LAN takes well under a millisecond.
-  static constexpr std::array<std::uint64_t, 14> kBoundsUs = {
-      100,    250,    500,     1'000,   2'500,     5'000,     10'000,
-      25'000, 50'000, 100'000, 250'000, 1'000'000, 2'500'000, 10'000'000};
+  static constexpr std::array<std::uint64_t, 16> kBoundsUs = {
+      100,    250,     500,     1'000,   2'500,     5'000,     10'000,    25'000,
+      50'000, 100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
   static constexpr std::size_t kBuckets = kBoundsUs.size() + 1;  // the last is +Inf
 
   struct Snapshot {
