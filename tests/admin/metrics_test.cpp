@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <thread>
 
 #include "admin/metrics_text.h"
 #include "tests/admin/admin_instance.h"
@@ -160,6 +161,31 @@ TEST_F(Metrics, CountersMatchTheTcpTrafficSent) {
   }
   EXPECT_EQ(e.value("tether_config_reloads_total", {{"result", "ok"}}), 0.0);
   EXPECT_EQ(e.value("tether_config_generation"), 1.0);
+}
+
+TEST_F(Metrics, BulkTransfersAreCountedToTheByte) {
+  AdminInstance tether(with_admin(single_pool_yaml(servers)));
+  // Large enough for the relay's bulk path; written from a thread while the echo is read back.
+  const std::string payload(4 << 20, 'b');
+  asio::io_context context;
+  auto socket = connect_from(context, client_address(7), tether.frontend());
+  std::thread writer([&] {
+    asio::write(socket, asio::buffer(payload));
+    socket.shutdown(tcp::socket::shutdown_send);
+  });
+  const std::string echoed = read_all(socket, 20s);
+  writer.join();
+  ASSERT_EQ(echoed.size(), 5 + payload.size());
+  const auto& frontend = *tether.daemon().frontends()[0];
+  ASSERT_TRUE(wait_until([&] { return frontend.active.load() == 0; }, 2s));
+
+  const Exposition e = scrape(tether);
+  EXPECT_EQ(e.value("tether_frontend_bytes_total", {{"frontend", "web"}, {"direction", "in"}}),
+            payload.size());
+  EXPECT_EQ(e.value("tether_frontend_bytes_total", {{"frontend", "web"}, {"direction", "out"}}),
+            echoed.size());
+  EXPECT_EQ(e.sum("tether_server_bytes_total", {{"direction", "in"}}), payload.size());
+  EXPECT_EQ(e.sum("tether_server_bytes_total", {{"direction", "out"}}), echoed.size());
 }
 
 TEST_F(Metrics, AdminStateAndBreaksFollowAStateChange) {
