@@ -5,7 +5,10 @@
 
 #include "admin/affinity_explain.h"
 #include "admin/bearer_token.h"
+#include "admin/dashboard.h"
 #include "admin/json_reader.h"
+#include "admin/metrics.h"
+#include "admin/metrics_text.h"
 #include "admin/request_target.h"
 #include "admin/status_json.h"
 #include "config/duration.h"
@@ -84,6 +87,14 @@ HttpResponse Routes::handle(const HttpRequest& request) {
   const bool api = path.size() >= 3 && path[0] == "api" && path[1] == "v1";
 
   if (is({"healthz"})) return get ? healthz() : method_not_allowed("GET");
+  if (is({""})) {
+    if (!get) return method_not_allowed("GET");
+    return {200, "text/html; charset=utf-8", {}, std::string(dashboard_html())};
+  }
+  if (is({"metrics"})) {
+    if (!get) return method_not_allowed("GET");
+    return {200, std::string(kMetricsContentType), {}, metrics_text(daemon_)};
+  }
   if (is({"api", "v1", "status"}))
     return get ? json_response(200, status_json(daemon_)) : method_not_allowed("GET");
   if (api && path.size() == 7 && path[2] == "pools" && path[4] == "servers" && path[6] == "state") {

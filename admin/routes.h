@@ -1,4 +1,6 @@
 // The endpoints of the admin API (docs/admin-api.md): one request in, one response out.
+//   GET  /                  the dashboard (admin/dashboard.html)
+//   GET  /metrics           Prometheus text format
 //   GET  /healthz
 //   GET  /api/v1/status
 //   POST /api/v1/pools/{pool}/servers/{server}/state   {"state": ..., "deadline": ...}

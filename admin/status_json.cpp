@@ -127,7 +127,8 @@ std::string status_json(const lb::Daemon& daemon) {
   JsonWriter json;
   json.begin_object()
       .field("version", TETHER_VERSION)
-      .field("uptime_s", std::chrono::duration_cast<std::chrono::seconds>(uptime).count());
+      .field("uptime_s", std::chrono::duration_cast<std::chrono::seconds>(uptime).count())
+      .field("token_required", daemon.config().admin && !daemon.config().admin->token.empty());
   json.key("frontends").begin_array();
   for (const auto& frontend : daemon.frontends())
     write_frontend(json, daemon, *frontend);

@@ -99,6 +99,7 @@ void Checker::record(bool ok, std::string detail) {
   last_.ok = ok;
   last_.detail = std::move(detail);
   last_.at = std::chrono::system_clock::now();
+  (ok ? server_.checks_passed : server_.checks_failed).fetch_add(1, std::memory_order_relaxed);
 
   // Two-phase, as HAProxy does: compute the next state, then commit it to the server and publish.
   const auto change = state_.record(ok);

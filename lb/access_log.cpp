@@ -1,45 +1,157 @@
 #include "lb/access_log.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <stdexcept>
 
 namespace tether::lb {
 
-AccessLog::AccessLog(const std::string& target) {
-  if (target == "off") return;
-  spdlog::sink_ptr sink;
-  if (target == "stdout")
-    sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-  else
-    sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(target);
-  // Not registered globally: several daemons may live in one test process.
-  logger_ = std::make_shared<spdlog::logger>("access", std::move(sink));
-  logger_->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %v");
-  logger_->flush_on(spdlog::level::info);
+namespace {
+
+std::FILE* open_append(const std::string& path) {
+  return std::fopen(path.c_str(), "a");
 }
 
-AccessLog::~AccessLog() = default;
+// "2026-11-22T04:35:03.549+00:00": local time with its offset, milliseconds.
+void append_time(std::string& out, std::chrono::system_clock::time_point at) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
+  const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char text[40];
+  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
+  const long offset_min = local.tm_gmtoff / 60;
+  fmt::format_to(std::back_inserter(out), "{}.{:03}{}{:02}:{:02}", std::string_view(text, n),
+                 ms.count() % 1000, offset_min < 0 ? '-' : '+', std::abs(offset_min) / 60,
+                 std::abs(offset_min) % 60);
+}
+
+std::string client_text(const asio::ip::tcp::endpoint& client) {
+  const auto address = client.address();
+  return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), client.port())
+                         : fmt::format("{}:{}", address.to_string(), client.port());
+}
+
+}  // namespace
+
+AccessLog::AccessLog(const std::string& target, std::size_t queue_lines)
+    : path_(target == "stdout" || target == "off" ? "" : target), capacity_(queue_lines) {
+  if (target == "off") return;
+  if (target == "stdout") {
+    file_ = stdout;
+  } else {
+    file_ = open_append(path_);
+    if (!file_)
+      throw std::runtime_error("cannot open access log " + path_ + ": " + std::strerror(errno));
+  }
+  enabled_ = true;
+  writer_ = std::thread([this] { run(); });
+}
+
+AccessLog::~AccessLog() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+  if (file_ && file_ != stdout) std::fclose(file_);
+}
 
 void AccessLog::write(const ConnectionRecord& r) {
-  if (!logger_) return;
-  const auto address = r.client.address();
-  logger_->info(
-      "client={}{}{}:{} frontend={} server={} bytes_in={} bytes_out={} duration_ms={} end={}",
-      address.is_v6() ? "[" : "", address.to_string(), address.is_v6() ? "]" : "", r.client.port(),
-      r.frontend, r.server.empty() ? "-" : r.server, r.bytes_in, r.bytes_out, r.duration.count(),
-      r.end);
+  if (!enabled_) return;
+  enqueue(
+      fmt::format("client={} frontend={} server={} bytes_in={} bytes_out={} duration_ms={} end={} "
+                  "affinity={}",
+                  client_text(r.client), r.frontend, r.server.empty() ? "-" : r.server, r.bytes_in,
+                  r.bytes_out, r.duration.count(), r.end, r.affinity));
 }
 
 void AccessLog::write(const RequestRecord& r) {
-  if (!logger_) return;
-  const auto address = r.client.address();
-  logger_->info(
-      "client={}{}{}:{} frontend={} server={} method={} target={} status={} bytes_in={} "
-      "bytes_out={} duration_ms={} affinity={} set_cookie={}",
-      address.is_v6() ? "[" : "", address.to_string(), address.is_v6() ? "]" : "", r.client.port(),
-      r.frontend, r.server.empty() ? "-" : r.server, r.method, r.target.empty() ? "-" : r.target,
-      r.status, r.bytes_in, r.bytes_out, r.duration.count(), r.affinity, r.set_cookie ? 1 : 0);
+  if (!enabled_) return;
+  enqueue(fmt::format(
+      "client={} frontend={} server={} method={} target={} status={} bytes_in={} bytes_out={} "
+      "duration_ms={} affinity={} set_cookie={}",
+      client_text(r.client), r.frontend, r.server.empty() ? "-" : r.server, r.method,
+      r.target.empty() ? "-" : r.target, r.status, r.bytes_in, r.bytes_out, r.duration.count(),
+      r.affinity, r.set_cookie ? 1 : 0));
+}
+
+void AccessLog::enqueue(std::string text) {
+  Line line{std::chrono::system_clock::now(), std::move(text)};
+  bool was_empty = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= capacity_) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    was_empty = queue_.empty();
+    queue_.push_back(std::move(line));
+  }
+  // A non-empty queue means the writer is awake or about to look again: no wake-up needed.
+  if (was_empty) wake_.notify_one();
+}
+
+void AccessLog::reopen() {
+  if (!enabled_ || path_.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    reopen_pending_ = true;
+  }
+  wake_.notify_one();
+}
+
+void AccessLog::reopen_file() {
+  std::FILE* fresh = open_append(path_);
+  if (!fresh) {
+    spdlog::error("cannot reopen access log {}: {}; still writing to the old file", path_,
+                  std::strerror(errno));
+    return;
+  }
+  std::fclose(file_);
+  file_ = fresh;
+  spdlog::info("access log {} reopened", path_);
+}
+
+void AccessLog::run() {
+  std::vector<Line> batch;
+  std::string buffer;
+  bool failing = false;  // log a write error once per episode, not per batch
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || reopen_pending_ || !queue_.empty(); });
+    batch.swap(queue_);
+    const bool reopen = std::exchange(reopen_pending_, false);
+    const bool stop = stopping_;
+    lock.unlock();
+
+    if (reopen) reopen_file();
+    buffer.clear();
+    for (const auto& line : batch) {
+      append_time(buffer, line.at);
+      buffer.push_back(' ');
+      buffer.append(line.text);
+      buffer.push_back('\n');
+    }
+    if (!batch.empty()) {
+      const bool ok = std::fwrite(buffer.data(), 1, buffer.size(), file_) == buffer.size() &&
+                      std::fflush(file_) == 0;
+      (ok ? written_ : dropped_).fetch_add(batch.size(), std::memory_order_relaxed);
+      if (!ok && !failing) spdlog::error("access log: write failed: {}", std::strerror(errno));
+      if (!ok) std::clearerr(file_);
+      failing = !ok;
+    }
+    batch.clear();
+
+    lock.lock();
+    if (stop && queue_.empty()) return;
+  }
 }
 
 }  // namespace tether::lb

@@ -9,6 +9,9 @@
 
 #include <asio/io_context.hpp>
 #include <asio/steady_timer.hpp>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -26,6 +29,12 @@ namespace tether::lb {
 
 class Daemon {
  public:
+  struct ReloadCounters {
+    std::atomic<std::uint64_t> ok{0}, failed{0};
+    std::atomic<std::uint64_t> generation{1};  // config generation, 1 = the file loaded at start
+  };
+  ReloadCounters reloads;
+
   // Throws std::runtime_error when the access log cannot be opened.
   explicit Daemon(config::Config config);
   ~Daemon();
@@ -62,6 +71,11 @@ class Daemon {
 
   std::uint64_t active_connections() const;
 
+  // Reopens the access log file (SIGUSR1, after logrotate moved it). Thread-safe.
+  void reopen_access_log() { access_log_.reopen(); }
+  const AccessLog& access_log() const { return access_log_; }
+  std::chrono::system_clock::time_point started_wall() const { return started_wall_; }
+
  private:
   void watch_shutdown(std::chrono::steady_clock::time_point deadline, bool forced);
   void finish();
@@ -71,6 +85,7 @@ class Daemon {
   config::Config config_;
   AccessLog access_log_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  std::chrono::system_clock::time_point started_wall_ = std::chrono::system_clock::now();
   std::vector<std::unique_ptr<Pool>> pools_;
   std::vector<std::unique_ptr<Frontend>> frontends_;
   std::vector<std::unique_ptr<Worker>> workers_;

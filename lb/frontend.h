@@ -8,6 +8,7 @@
 
 #include "config/config.h"
 #include "lb/cookie_token.h"
+#include "lb/latency_histogram.h"
 #include "lb/pool.h"
 
 namespace tether::lb {
@@ -34,6 +35,10 @@ struct Frontend {
   std::atomic<std::uint64_t> no_server{0};       // closed at once: no usable server
   std::atomic<std::uint64_t> connect_failed{0};  // every attempt (and retry) failed
   std::atomic<std::uint64_t> refused{0};         // PROXY header missing, invalid or untrusted
+  // Bytes relayed, added when a connection (tcp) or a request (http) ends: off the per-read path.
+  std::atomic<std::uint64_t> bytes_in{0};   // client → server
+  std::atomic<std::uint64_t> bytes_out{0};  // server → client
+  LatencyHistogram request_time;            // http mode: request head received → response sent
   // http mode: responses sent to clients, by status code (100..599), ours and the servers'.
   std::array<std::atomic<std::uint64_t>, 600> http_responses{};
 

@@ -113,6 +113,20 @@ HttpSession::HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::sock
 HttpSession::~HttpSession() {
   worker_.untrack(this);
   frontend_.active.fetch_sub(1, std::memory_order_relaxed);
+  // A connection that ended badly before any request (PROXY refused or late, idle, reset) still
+  // leaves a trace, as in tcp mode; one that simply closed does not.
+  if (!logged_ && end_ && std::string_view(end_) != "closed")
+    worker_.access_log().write(ConnectionRecord{
+        .client = peer_,
+        .frontend = frontend_.name(),
+        .server = {},
+        .bytes_in = 0,
+        .bytes_out = 0,
+        .duration = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started_),
+        .end = end_,
+        .affinity = "none",
+    });
 }
 
 void HttpSession::start() {
@@ -362,6 +376,7 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
   if (!ec) std::tie(ec) = co_await c->socket.async_connect(endpoint, use_tuple);
   active_server_ = nullptr;
   if (ec || end_) co_return nullptr;
+  server.connect_time.record(std::chrono::steady_clock::now() - now);
   c->socket.set_option(asio::ip::tcp::no_delay(true), ec);
   if (!shared) {
     const std::string header = server.config.send_proxy == config::SendProxy::v1
@@ -764,6 +779,11 @@ std::string HttpSession::response_head_for_client(const Exchange& x,
 }
 
 void HttpSession::log_request(const Exchange& x, unsigned status) {
+  logged_ = true;
+  const auto elapsed = std::chrono::steady_clock::now() - x.started;
+  frontend_.request_time.record(elapsed);
+  frontend_.bytes_in.fetch_add(x.bytes_in, std::memory_order_relaxed);
+  frontend_.bytes_out.fetch_add(x.bytes_out, std::memory_order_relaxed);
   worker_.access_log().write(RequestRecord{
       .client = asio::ip::tcp::endpoint(x.client.is_unspecified() ? peer_.address() : x.client,
                                         peer_.port()),
@@ -774,8 +794,7 @@ void HttpSession::log_request(const Exchange& x, unsigned status) {
       .status = status,
       .bytes_in = x.bytes_in,
       .bytes_out = x.bytes_out,
-      .duration = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::steady_clock::now() - x.started),
+      .duration = std::chrono::duration_cast<std::chrono::milliseconds>(elapsed),
       .affinity = x.route.server ? to_string(x.route.decision) : "none",
       .set_cookie = x.route.set_cookie,
   });

@@ -86,6 +86,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   bool timed_out_ = false;     // the watchdog fired in the current phase
   const char* end_ = nullptr;  // set once, when the session ends
   std::uint64_t requests_ = 0;
+  bool logged_ = false;  // a request line was written: the connection needs no line of its own
   std::chrono::steady_clock::time_point started_;
 };
 

@@ -31,6 +31,8 @@ void wait_for_signals(asio::signal_set& signals, tether::lb::Daemon& daemon) {
     if (ec) return;
     if (signal == SIGHUP) {
       spdlog::warn("SIGHUP: configuration reload is not supported yet; still serving");
+    } else if (signal == SIGUSR1) {
+      daemon.reopen_access_log();  // logrotate's postrotate
     } else {
       spdlog::info("{} received", signal == SIGTERM ? "SIGTERM" : "SIGINT");
       daemon.shutdown();
@@ -116,6 +118,7 @@ int main(int argc, char** argv) {
     spdlog::info("admin API listening on {}", admin_config->listen.text);
   }
   asio::signal_set signals(daemon->control(), SIGTERM, SIGINT, SIGHUP);
+  signals.add(SIGUSR1);
   wait_for_signals(signals, *daemon);
   spdlog::info("tether {} started: {} workers", TETHER_VERSION, daemon->worker_count());
   daemon->run();

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "config/config.h"
+#include "lb/latency_histogram.h"
 
 namespace tether::lb {
 
@@ -36,6 +37,10 @@ struct Server {
   std::atomic<std::uint64_t> bytes_in{0};   // from clients to the server
   std::atomic<std::uint64_t> bytes_out{0};  // from the server to clients
   std::atomic<std::uint64_t> connect_failures{0};
+  LatencyHistogram connect_time;  // successful connects (tcp mode, and new http connections)
+  // Health check results, passed and failed (control thread writes; /metrics reads).
+  std::atomic<std::uint64_t> checks_passed{0};
+  std::atomic<std::uint64_t> checks_failed{0};
 
   const std::string& name() const { return config.name; }
 

@@ -63,6 +63,8 @@ TcpSession::~TcpSession() {
   worker_.untrack(this);
   frontend_.active.fetch_sub(1, std::memory_order_relaxed);
   if (server_) server_->active.fetch_sub(1, std::memory_order_relaxed);
+  frontend_.bytes_in.fetch_add(upstream_.bytes, std::memory_order_relaxed);
+  frontend_.bytes_out.fetch_add(downstream_.bytes, std::memory_order_relaxed);
   worker_.access_log().write({
       .client = client_endpoint_,
       .frontend = frontend_.name(),
@@ -71,6 +73,7 @@ TcpSession::~TcpSession() {
       .bytes_out = downstream_.bytes,
       .duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started_),
       .end = end_ ? end_ : "closed",
+      .affinity = server_ ? to_string(decision_) : "none",
   });
 }
 
@@ -152,7 +155,7 @@ void TcpSession::connect_next() {
     return close("connect_failed");
   }
   server_ = placement.server;
-  pinned_ = placement.decision == Decision::stick;
+  decision_ = placement.decision;
   server_->active.fetch_add(1, std::memory_order_relaxed);
 
   const auto& endpoint = server_->config.address.endpoint;
@@ -160,6 +163,7 @@ void TcpSession::connect_next() {
   server_socket_.open(endpoint.protocol(), ec);
   if (!ec) server_socket_.native_non_blocking(true, ec);
   if (ec) return on_connect(ec);
+  connect_started_ = Clock::now();
   connect_timer_.expires_after(pool.config().connect_timeout);
   connect_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
     // Closing the socket completes the pending wait with operation_aborted: a failed attempt.
@@ -202,7 +206,8 @@ void TcpSession::on_connect(std::error_code ec) {
   }
   connected_ = true;
   server_->total.fetch_add(1, std::memory_order_relaxed);
-  if (!pinned_ && frontend_.config.affinity.type != config::AffinityType::none)
+  server_->connect_time.record(Clock::now() - connect_started_);
+  if (decision_ != Decision::stick && frontend_.config.affinity.type != config::AffinityType::none)
     frontend_.pool.pin(key_, *server_, Clock::now());
   server_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 

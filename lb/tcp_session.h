@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lb/affinity_key.h"
+#include "lb/pool.h"
 #include "lb/session.h"
 #include "lb/splice_pipe.h"
 #include "lb/stick_table.h"
@@ -101,11 +102,12 @@ class TcpSession : public Session, public std::enable_shared_from_this<TcpSessio
   std::vector<std::uint32_t> tried_;  // servers whose connect failed, in order
   Server* server_ = nullptr;          // the server being connected to or relayed to
   bool connected_ = false;
-  bool pinned_ = false;        // placed by its stick entry, which place() already refreshed
-  const char* end_ = nullptr;  // set once, when the session ends
+  Decision decision_ = Decision::none;  // stick: place() already refreshed the entry
+  const char* end_ = nullptr;           // set once, when the session ends
 
   Clock::time_point started_;
   Clock::time_point last_activity_;
+  Clock::time_point connect_started_;  // of the current attempt (connect time histogram)
 
   Half upstream_{client_, server_socket_};    // client → server
   Half downstream_{server_socket_, client_};  // server → client

@@ -140,7 +140,7 @@ TEST_F(AdminApi, HealthCheckResultsAppearInStatus) {
 TEST_F(AdminApi, UnknownNamesAndPathsAre404) {
   auto tether = start();
   for (const auto& [method, target] : std::vector<std::pair<std::string, std::string>>{
-           {"GET", "/"},
+           {"GET", "/index.html"},
            {"GET", "/api/v1/nothing"},
            {"GET", "/api/v1/status/"},
            {"POST", "/api/v1/pools/nope/servers/fe01/state"},
