@@ -1,4 +1,5 @@
-// A frontend at run time: its configuration, the pool it feeds, and its counters.
+// A frontend at run time: its configuration, the pool it feeds, and its counters. A reload makes
+// a new Frontend; connections keep the one they were accepted by until they end.
 #pragma once
 
 #include <array>
@@ -17,9 +18,11 @@ struct Frontend {
   Frontend(config::FrontendConfig config, Pool& pool, std::size_t pool_index)
       : config(std::move(config)), pool(pool), pool_index(pool_index) {
     if (this->config.affinity.type == config::AffinityType::cookie) {
+      // Indexed by server id, removed servers included: their cookies still name them, so a
+      // client pinned to one counts as a `removed` break rather than an invalid cookie.
       std::vector<std::string> names;
-      for (const auto& s : pool.servers())
-        names.push_back(s->name());
+      for (std::uint32_t id = 0; id < pool.id_limit(); ++id)
+        names.push_back(pool.server(id)->name());
       cookies = std::make_unique<CookieTokens>(names, pool.config().hash_seed,
                                                this->config.affinity.cookie.secret);
     }

@@ -5,8 +5,10 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -20,6 +22,7 @@ namespace tether::lb {
 class AccessLog;
 class Listener;
 class Session;
+struct Frontend;
 
 class Worker {
  public:
@@ -35,14 +38,30 @@ class Worker {
   // holds no buffer at all. Valid only until the handler that uses it returns.
   std::span<char> scratch() { return {scratch_.get(), kScratchSize}; }
 
-  // This worker's view of a pool's current snapshot (worker thread only).
+  // This worker's view of a pool's current snapshot (worker thread only). `pool_index` is the
+  // pool's cache slot; after a reload a new pool may take the slot of an old one.
   const PoolSnapshot& snapshot(const Pool& pool, std::size_t pool_index) {
     return caches_[pool_index].get(pool);
   }
 
-  void add_listener(std::unique_ptr<Listener> listener);  // before start()
+  // `key` names the listener for reloads: frontend name and address as configured.
+  void add_listener(std::string key, std::unique_ptr<Listener> listener);  // before start()
   void start();
   void join();
+
+  // What a reload changes on this worker (docs/reload.md). Kept listeners are retargeted to their
+  // new frontend and never stop accepting; removed ones close; added ones (opened by the control
+  // thread) start accepting.
+  struct ListenerChanges {
+    std::size_t pool_slots = 0;  // snapshot cache slots the new configuration needs
+    std::vector<std::pair<std::string, Frontend*>> kept;
+    std::vector<std::string> removed;
+    std::vector<std::pair<std::string, std::unique_ptr<Listener>>> added;
+  };
+  // Thread-safe: posted to the worker; `applied` then runs on the worker thread.
+  void reconfigure(ListenerChanges changes, std::function<void()> applied);
+  // Runs `work` on the worker thread, after everything posted before it. Thread-safe.
+  void post(std::function<void()> work);
 
   // Thread-safe: each posts to the worker's io_context.
   void close_listeners();
@@ -59,7 +78,7 @@ class Worker {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   AccessLog& access_log_;
   std::vector<SnapshotCache> caches_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::pair<std::string, std::unique_ptr<Listener>>> listeners_;  // by key
   std::unordered_set<Session*> sessions_;
   ConnectionPool connections_{64, std::chrono::seconds(30)};
   PipeCache pipes_{64};
