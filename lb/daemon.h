@@ -98,6 +98,8 @@ class Daemon {
 
   // Open connections, those of retired configurations included.
   std::uint64_t active_connections() const;
+  // Replaced configurations still kept for their connections. Control thread only.
+  std::size_t retired_configurations() const { return retired_.size(); }
 
   // Reopens the access log file (SIGUSR1, after logrotate moved it). Thread-safe.
   void reopen_access_log() { access_log_.reopen(); }
