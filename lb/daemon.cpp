@@ -192,12 +192,19 @@ Pool* Daemon::find_pool(const std::string& name) const {
 }
 
 std::uint64_t Daemon::active_connections() const {
+  // Frontends of one name share their counters across reloads: count each set once.
+  std::vector<const FrontendCounters*> counted;
   std::uint64_t n = 0;
+  const auto add = [&](const Frontend& f) {
+    if (std::find(counted.begin(), counted.end(), f.counters.get()) != counted.end()) return;
+    counted.push_back(f.counters.get());
+    n += f.active.load(std::memory_order_relaxed);
+  };
   for (const auto& f : frontends_)
-    n += f->active.load(std::memory_order_relaxed);
+    add(*f);
   for (const auto& r : retired_)
     for (const auto& f : r.frontends)
-      n += f->active.load(std::memory_order_relaxed);
+      add(*f);
   return n;
 }
 
@@ -272,7 +279,10 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
   std::vector<std::unique_ptr<Frontend>> frontends;
   for (const auto& f : config.frontends) {
     const std::size_t index = pool_index(pools, f.pool);
-    frontends.push_back(std::make_unique<Frontend>(f, *pools[index], index));
+    std::shared_ptr<FrontendCounters> counters;
+    for (const auto& old : frontends_)
+      if (old->name() == f.name) counters = old->counters;
+    frontends.push_back(std::make_unique<Frontend>(f, *pools[index], index, std::move(counters)));
   }
 
   // Listeners: an address a frontend of the same name listened on already is kept (handed over,
@@ -347,16 +357,14 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
   health_->start();
 
   pool_slots_ = std::max(pool_slots_, pools.size());
-  retired.applied = std::make_shared<std::atomic<unsigned>>(0);
-  retired.quiesced = std::make_shared<std::atomic<unsigned>>(0);
+  retired.epoch = epoch_++;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     Worker::ListenerChanges changes;
     changes.pool_slots = pool_slots_;
     changes.kept = kept;
     changes.removed = removed;
     changes.added = std::move(added[i]);
-    workers_[i]->reconfigure(std::move(changes),
-                             [applied = retired.applied] { applied->fetch_add(1); });
+    workers_[i]->reconfigure(std::move(changes));
   }
   retired.pools = std::move(pools_);
   retired.frontends = std::move(frontends_);
@@ -401,21 +409,24 @@ void Daemon::watch_retired() {
     const auto workers = static_cast<unsigned>(workers_.size());
     for (auto it = retired_.begin(); it != retired_.end();) {
       Retired& r = *it;
-      if (!r.barrier_posted) {
-        bool idle = r.applied->load() == workers;
-        for (const auto& f : r.frontends)
-          idle = idle && f->active.load() == 0;
-        if (idle) {
-          // A session's destructor may still be running: once every worker has run a handler
-          // posted after it, none is.
-          r.barrier_posted = true;
-          for (auto& w : workers_)
-            w->post([quiesced = r.quiesced] { quiesced->fetch_add(1); });
+      if (!r.checking) {
+        // Each worker counts the configuration's sessions on its own thread, after its switch of
+        // listeners and never in the middle of a session's destructor.
+        r.checking = true;
+        r.answers->store(0);
+        r.idle->store(0);
+        for (auto& w : workers_)
+          w->post([w = w.get(), epoch = r.epoch, answers = r.answers, idle = r.idle] {
+            if (w->sessions_of(epoch) == 0) idle->fetch_add(1);
+            answers->fetch_add(1);
+          });
+      } else if (r.answers->load() == workers) {
+        if (r.idle->load() == workers) {
+          free_retired(r);
+          it = retired_.erase(it);
+          continue;
         }
-      } else if (r.quiesced->load() == workers) {
-        free_retired(r);
-        it = retired_.erase(it);
-        continue;
+        r.checking = false;  // connections left: ask again next time
       }
       ++it;
     }

@@ -117,9 +117,11 @@ class Daemon {
     std::vector<std::unique_ptr<Pool>> pools;
     std::vector<std::unique_ptr<Frontend>> frontends;
     std::unique_ptr<health::Monitor> monitor;
-    std::shared_ptr<std::atomic<unsigned>> applied;   // workers that switched listeners
-    std::shared_ptr<std::atomic<unsigned>> quiesced;  // workers past the last session's end
-    bool barrier_posted = false;
+    std::uint64_t epoch = 0;  // the workers' session epoch of this configuration
+    // The check under way: workers that answered, and those with none of its sessions left.
+    std::shared_ptr<std::atomic<unsigned>> answers = std::make_shared<std::atomic<unsigned>>(0);
+    std::shared_ptr<std::atomic<unsigned>> idle = std::make_shared<std::atomic<unsigned>>(0);
+    bool checking = false;
   };
 
   void install_observers(Pool& pool);
@@ -151,6 +153,7 @@ class Daemon {
   // at them, so they live as long as the daemon (a few hundred bytes per change).
   std::vector<std::shared_ptr<Server>> former_servers_;
   std::size_t pool_slots_ = 0;  // snapshot cache slots the workers have
+  std::uint64_t epoch_ = 0;     // the current configuration's session epoch (Worker::sessions_of)
 
   std::unique_ptr<health::Monitor> health_;
   std::map<const Server*, asio::steady_timer> drain_timers_;

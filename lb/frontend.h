@@ -14,9 +14,30 @@
 
 namespace tether::lb {
 
+// A frontend's counters. Shared by the frontends of the same name across reloads, so that they
+// go on counting: `active` includes the connections accepted under a replaced configuration.
+struct FrontendCounters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> active{0};
+  std::atomic<std::uint64_t> no_server{0};       // closed at once: no usable server
+  std::atomic<std::uint64_t> connect_failed{0};  // every attempt (and retry) failed
+  std::atomic<std::uint64_t> refused{0};         // PROXY header missing, invalid or untrusted
+  // Bytes relayed, added when a connection (tcp) or a request (http) ends: off the per-read path.
+  std::atomic<std::uint64_t> bytes_in{0};   // client → server
+  std::atomic<std::uint64_t> bytes_out{0};  // server → client
+  LatencyHistogram request_time;            // http mode: request head received → response sent
+  // http mode: responses sent to clients, by status code (100..599), ours and the servers'.
+  std::array<std::atomic<std::uint64_t>, 600> http_responses{};
+};
+
 struct Frontend {
-  Frontend(config::FrontendConfig config, Pool& pool, std::size_t pool_index)
-      : config(std::move(config)), pool(pool), pool_index(pool_index) {
+  // `counters`: those of the frontend of the same name being replaced (reload), or null.
+  Frontend(config::FrontendConfig config, Pool& pool, std::size_t pool_index,
+           std::shared_ptr<FrontendCounters> counters = nullptr)
+      : config(std::move(config)),
+        pool(pool),
+        pool_index(pool_index),
+        counters(counters ? std::move(counters) : std::make_shared<FrontendCounters>()) {
     if (this->config.affinity.type == config::AffinityType::cookie) {
       // Indexed by server id, removed servers included: their cookies still name them, so a
       // client pinned to one counts as a `removed` break rather than an invalid cookie.
@@ -30,20 +51,19 @@ struct Frontend {
 
   const config::FrontendConfig config;
   Pool& pool;
-  const std::size_t pool_index;  // index of `pool` in the daemon, for per-worker snapshot caches
+  const std::size_t pool_index;                 // the pool's snapshot cache slot in the workers
   std::unique_ptr<const CookieTokens> cookies;  // cookie affinity only
 
-  std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> active{0};
-  std::atomic<std::uint64_t> no_server{0};       // closed at once: no usable server
-  std::atomic<std::uint64_t> connect_failed{0};  // every attempt (and retry) failed
-  std::atomic<std::uint64_t> refused{0};         // PROXY header missing, invalid or untrusted
-  // Bytes relayed, added when a connection (tcp) or a request (http) ends: off the per-read path.
-  std::atomic<std::uint64_t> bytes_in{0};   // client → server
-  std::atomic<std::uint64_t> bytes_out{0};  // server → client
-  LatencyHistogram request_time;            // http mode: request head received → response sent
-  // http mode: responses sent to clients, by status code (100..599), ours and the servers'.
-  std::array<std::atomic<std::uint64_t>, 600> http_responses{};
+  const std::shared_ptr<FrontendCounters> counters;
+  std::atomic<std::uint64_t>& accepted = counters->accepted;
+  std::atomic<std::uint64_t>& active = counters->active;
+  std::atomic<std::uint64_t>& no_server = counters->no_server;
+  std::atomic<std::uint64_t>& connect_failed = counters->connect_failed;
+  std::atomic<std::uint64_t>& refused = counters->refused;
+  std::atomic<std::uint64_t>& bytes_in = counters->bytes_in;
+  std::atomic<std::uint64_t>& bytes_out = counters->bytes_out;
+  LatencyHistogram& request_time = counters->request_time;
+  std::array<std::atomic<std::uint64_t>, 600>& http_responses = counters->http_responses;
 
   void count_response(unsigned status) {
     if (status < http_responses.size())

@@ -69,7 +69,9 @@ Pool::Pool(const config::PoolConfig& config, std::chrono::milliseconds stick_tim
 
 Pool::Pool(const config::PoolConfig& config, std::shared_ptr<StickTable> stick,
            const Pool* previous)
-    : config_(config), stick_(std::move(stick)) {
+    : config_(config),
+      stick_(std::move(stick)),
+      counters_(previous ? previous->counters_ : std::make_shared<Counters>()) {
   if (previous) by_id_ = previous->by_id_;
   for (const auto& s : config_.servers) {
     Server* before = previous ? previous->find_server(s.name) : nullptr;

@@ -153,8 +153,17 @@ class Pool {
 
   std::function<void(Server&)> connect_failure_observer_;
   std::atomic<std::uint64_t> round_robin_{0};
-  std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)> decisions_{};
-  std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)> breaks_{};
+  // Shared with the pools of the same name in other configuration generations, so that counts
+  // go on across reloads.
+  struct Counters {
+    std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)> decisions{};
+    std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)> breaks{};
+  };
+  std::shared_ptr<Counters> counters_;
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)>& decisions_ =
+      counters_->decisions;
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)>& breaks_ =
+      counters_->breaks;
 };
 
 // A worker's view of one pool's current snapshot. Owned by one thread; not shared.

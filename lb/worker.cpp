@@ -35,11 +35,12 @@ void Worker::close_listeners() {
   });
 }
 
-void Worker::reconfigure(ListenerChanges changes, std::function<void()> applied) {
+void Worker::reconfigure(ListenerChanges changes) {
   // Asio handlers must be copyable: the move-only changes ride in a shared_ptr.
   auto shared = std::make_shared<ListenerChanges>(std::move(changes));
-  asio::post(context_, [this, shared, applied = std::move(applied)] {
+  asio::post(context_, [this, shared] {
     ListenerChanges& c = *shared;
+    ++epoch_;  // sessions accepted from here on belong to the new configuration
     if (caches_.size() < c.pool_slots) caches_.resize(c.pool_slots);
     for (auto& [key, frontend] : c.kept)
       for (auto& [k, l] : listeners_)
@@ -58,8 +59,14 @@ void Worker::reconfigure(ListenerChanges changes, std::function<void()> applied)
       l->start();
       listeners_.emplace_back(key, std::move(l));
     }
-    applied();
   });
+}
+
+std::size_t Worker::sessions_of(std::uint64_t epoch) const {
+  std::size_t n = 0;
+  for (const auto& [s, e] : sessions_)
+    n += e == epoch;
+  return n;
 }
 
 void Worker::post(std::function<void()> work) {
@@ -69,7 +76,9 @@ void Worker::post(std::function<void()> work) {
 void Worker::close_sessions() {
   asio::post(context_, [this] {
     // close() may end a session synchronously, which untracks it: iterate over a copy.
-    const std::vector<Session*> open(sessions_.begin(), sessions_.end());
+    std::vector<Session*> open;
+    for (const auto& [s, epoch] : sessions_)
+      open.push_back(s);
     for (Session* s : open)
       if (sessions_.contains(s)) s->close("shutdown");
   });

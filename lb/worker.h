@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "lb/pool.h"
@@ -58,8 +58,8 @@ class Worker {
     std::vector<std::string> removed;
     std::vector<std::pair<std::string, std::unique_ptr<Listener>>> added;
   };
-  // Thread-safe: posted to the worker; `applied` then runs on the worker thread.
-  void reconfigure(ListenerChanges changes, std::function<void()> applied);
+  // Thread-safe: posted to the worker. Begins the next session epoch.
+  void reconfigure(ListenerChanges changes);
   // Runs `work` on the worker thread, after everything posted before it. Thread-safe.
   void post(std::function<void()> work);
 
@@ -69,8 +69,11 @@ class Worker {
   void stop();
 
   // Worker thread only.
-  void track(Session* session) { sessions_.insert(session); }
+  void track(Session* session) { sessions_.emplace(session, epoch_); }
   void untrack(Session* session) { sessions_.erase(session); }
+  // Open sessions accepted under configuration `epoch`: 0 is the one loaded at start, and each
+  // reconfigure() begins the next. Worker thread only.
+  std::size_t sessions_of(std::uint64_t epoch) const;
 
  private:
   const unsigned index_;
@@ -79,7 +82,8 @@ class Worker {
   AccessLog& access_log_;
   std::vector<SnapshotCache> caches_;
   std::vector<std::pair<std::string, std::unique_ptr<Listener>>> listeners_;  // by key
-  std::unordered_set<Session*> sessions_;
+  std::unordered_map<Session*, std::uint64_t> sessions_;                      // → epoch
+  std::uint64_t epoch_ = 0;
   ConnectionPool connections_{64, std::chrono::seconds(30)};
   PipeCache pipes_{64};
   static constexpr std::size_t kScratchSize = 64 * 1024;

@@ -22,6 +22,7 @@
 
 #include "tests/admin/admin_instance.h"
 #include "tests/integration/harness.h"
+#include "tests/integration/http_backend.h"
 
 namespace tether::test {
 namespace {
@@ -347,6 +348,37 @@ TEST(Reload, ADryRunRemovingOneOfTenServersReportsAboutATenthAndChangesNothing) 
   for (int i = 100; i < 400; ++i)
     new_on_fe10 += server_seen_by(client_address(i), tether.frontend()) == "fe10";
   EXPECT_GT(new_on_fe10, 10);
+}
+
+// http mode: a keep-alive connection accepted before a reload keeps its frontend, but its next
+// request never goes to a server the reload removed.
+TEST(Reload, AKeepAliveHttpConnectionOutlivesTheRemovalOfItsServer) {
+  HttpBackend fe01("fe01"), fe02("fe02");
+  const auto yaml = [&](std::initializer_list<const HttpBackend*> servers) {
+    std::string y =
+        "threads: 1\nshutdown_grace: 2s\nlog:\n  access: off\nfrontends:\n  - name: web\n"
+        "    pool: web\n    mode: http\n    listen: [\"127.0.0.1:0\"]\npools:\n  - name: web\n"
+        "    servers:\n";
+    for (const auto* s : servers)
+      y += "      - { name: " + s->name() + ", address: \"" + s->address() + "\" }\n";
+    return y;
+  };
+  const std::string path = ::testing::TempDir() + "reload-http.yaml";
+  write_file(path, yaml({&fe01, &fe02}));
+  TetherInstance tether(yaml({&fe01, &fe02}), path);
+  HttpClient client(tether.endpoint(), client_address(3));
+  const auto first = client.get("/");
+  ASSERT_EQ(first.status, 200u);
+  const std::string served = first.header("X-Tether-Server");
+  const HttpBackend& other = served == "fe01" ? fe02 : fe01;
+
+  write_file(path, yaml({&other}));
+  ASSERT_TRUE(reload(tether.daemon()).ok);
+  const auto second = client.get("/");  // same connection
+  EXPECT_EQ(second.status, 200u);
+  EXPECT_EQ(second.header("X-Tether-Server"), other.name());
+  EXPECT_EQ(client.get("/").status, 200u);  // and the connection goes on
+  EXPECT_EQ(http_server_seen_by(client_address(4), tether.endpoint()), other.name());
 }
 
 TEST(StateFile, PinnedClientsReturnToTheirServersAfterARestartWithAServerAdded) {
