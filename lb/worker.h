@@ -1,6 +1,8 @@
-// One worker thread: its own io_context (concurrency hint 1, so Asio takes no locks), its own
+// One worker thread: its own io_context (concurrency hint 1: only this thread runs it), its own
 // SO_REUSEPORT acceptors, and the sessions it accepted. A session never leaves its worker, so
-// session state needs no lock. Other threads talk to a worker only through asio::post.
+// session state needs no lock. Other threads talk to a worker through asio::post; the control
+// thread also opens acceptors on the worker's io_context before handing them over (bind, reload),
+// which the reactor's registration lock (kept with hint 1) makes safe.
 #pragma once
 
 #include <asio/executor_work_guard.hpp>

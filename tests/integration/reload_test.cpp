@@ -300,6 +300,9 @@ TEST(Reload, AnInvalidFileKeepsTheOldConfigurationAndSaysWhere) {
   const auto status = tether.get_json("/api/v1/status");
   EXPECT_EQ(status["pools"][0]["servers"].as_array().size(), 3u);
 
+  EXPECT_EQ(tether.request("GET", "/api/v1/reload").status, 405);
+  EXPECT_EQ(tether.request("POST", "/api/v1/reload?dry_run=maybe").status, 400);
+
   // Fixed, the same request is taken.
   write_file(path, good);
   const auto fixed = tether.request("POST", "/api/v1/reload");
