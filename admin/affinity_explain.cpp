@@ -24,7 +24,7 @@ const lb::Server* fallback_choice(const lb::Pool& pool, config::Fallback fallbac
   const auto snapshot = pool.snapshot();
   const auto max_connections = pool.config().max_connections;
   const auto server_of = [&](std::uint32_t candidate) {
-    return pool.servers()[snapshot->candidates[candidate]].get();
+    return pool.server(snapshot->candidates[candidate]);
   };
   switch (fallback) {
     case config::Fallback::source: {
@@ -38,7 +38,8 @@ const lb::Server* fallback_choice(const lb::Pool& pool, config::Fallback fallbac
       for (std::uint32_t c = 0; c < snapshot->candidates.size(); ++c) {
         const lb::Server* s = server_of(c);
         if (!s->has_capacity(max_connections)) continue;
-        const double load = double(s->active.load(std::memory_order_relaxed)) / s->config.weight;
+        const double load = double(s->active.load(std::memory_order_relaxed)) /
+                            s->weight.load(std::memory_order_relaxed);
         if (load < best_load) best = s, best_load = load;
       }
       return best;
@@ -52,7 +53,7 @@ const lb::Server* fallback_choice(const lb::Pool& pool, config::Fallback fallbac
 bool has_usable_server(const lb::Pool& pool) {
   const auto max_connections = pool.config().max_connections;
   for (const std::uint32_t id : pool.snapshot()->candidates)
-    if (pool.servers()[id]->has_capacity(max_connections)) return true;
+    if (pool.server(id)->has_capacity(max_connections)) return true;
   return false;
 }
 
@@ -75,7 +76,7 @@ Explanation explain_client(lb::Pool& pool, std::span<const std::unique_ptr<lb::F
   if (affinity && affinity->type == config::AffinityType::cookie) {
     if (cookie && sticky->cookies) {
       if (const auto id = sticky->cookies->server(*cookie)) {
-        const lb::Server& named = *pool.servers()[*id];
+        const lb::Server& named = *pool.server(*id);
         if (named.takes_pinned_clients() && named.has_capacity(pool.config().max_connections)) {
           result.server = &named;
           result.reason = lb::Decision::cookie;

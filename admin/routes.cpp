@@ -9,6 +9,7 @@
 #include "admin/json_reader.h"
 #include "admin/metrics.h"
 #include "admin/metrics_text.h"
+#include "admin/json_writer.h"
 #include "admin/request_target.h"
 #include "admin/status_json.h"
 #include "config/duration.h"
@@ -99,19 +100,49 @@ HttpResponse Routes::handle(const HttpRequest& request) {
     return get ? json_response(200, status_json(daemon_)) : method_not_allowed("GET");
   if (api && path.size() == 7 && path[2] == "pools" && path[4] == "servers" && path[6] == "state") {
     if (!post) return method_not_allowed("POST");
-    if (!authorized(request)) {
-      HttpResponse response = error_response(
-          401, request.header("authorization") ? "wrong token" : "missing bearer token");
-      response.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return response;
-    }
+    if (!authorized(request)) return unauthorized(request);
     return set_state(request, path[3], path[5]);
+  }
+  if (is({"api", "v1", "reload"})) {
+    if (!post) return method_not_allowed("POST");
+    if (!authorized(request)) return unauthorized(request);
+    const std::string* dry_run = target.value->parameter("dry_run");
+    if (dry_run && *dry_run != "1" && *dry_run != "0" && *dry_run != "true" && *dry_run != "false")
+      return error_response(400, "dry_run must be 1 or 0");
+    return reload(dry_run && (*dry_run == "1" || *dry_run == "true"));
   }
   if (api && path.size() == 5 && path[2] == "pools" && path[4] == "affinity")
     return get ? explain(path[3], target.value->parameter("client"),
                          target.value->parameter("cookie"))
                : method_not_allowed("GET");
   return error_response(404, "no such endpoint: " + request.target);
+}
+
+HttpResponse Routes::unauthorized(const HttpRequest& request) const {
+  HttpResponse response =
+      error_response(401, request.header("authorization") ? "wrong token" : "missing bearer token");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+HttpResponse Routes::reload(bool dry_run) {
+  const lb::Daemon::ReloadOutcome outcome = daemon_.reload(dry_run);
+  JsonWriter json;
+  json.begin_object().field("ok", outcome.ok).field("dry_run", outcome.dry_run);
+  if (!outcome.ok) {
+    json.field("error", outcome.errors.empty() ? std::string("refused") : outcome.errors.front());
+    json.key("errors").begin_array();
+    for (const auto& e : outcome.errors)
+      json.value(e);
+    json.end_array();
+  }
+  json.key("moved").begin_object();
+  for (const auto& [pool, share] : outcome.moved)
+    json.field(pool, share);
+  json.end_object();
+  json.field("generation", daemon_.reloads.generation.load(std::memory_order_relaxed));
+  json.end_object();
+  return json_response(outcome.ok ? 200 : 422, json.text());
 }
 
 HttpResponse Routes::healthz() const {

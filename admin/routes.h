@@ -5,6 +5,7 @@
 //   GET  /api/v1/status
 //   POST /api/v1/pools/{pool}/servers/{server}/state   {"state": ..., "deadline": ...}
 //   GET  /api/v1/pools/{pool}/affinity?client=ADDR[&cookie=VALUE]
+//   POST /api/v1/reload[?dry_run=1]
 // HEAD is answered like GET. Checks come in this order: path (404), method (405), token for
 // POSTs (401), pool and server names (404), then the body or query (400).
 #pragma once
@@ -22,11 +23,13 @@ class Routes {
   // `token` empty: POSTs need no Authorization.
   Routes(lb::Daemon& daemon, std::string token);
 
-  // Control thread only: reads server states and health results, and changes admin states.
+  // Control thread only: reads server states and health results, changes admin states, reloads.
   HttpResponse handle(const HttpRequest& request);
 
  private:
   HttpResponse healthz() const;
+  HttpResponse unauthorized(const HttpRequest& request) const;
+  HttpResponse reload(bool dry_run);
   HttpResponse set_state(const HttpRequest& request, const std::string& pool,
                          const std::string& server);
   HttpResponse explain(const std::string& pool, const std::string* client,

@@ -66,7 +66,7 @@ std::string format_time(std::chrono::system_clock::time_point time) {
 
 StickCounts count_stick_entries(const lb::Pool& pool, lb::Clock::time_point now) {
   StickCounts counts;
-  counts.per_server.assign(pool.servers().size(), 0);
+  counts.per_server.assign(pool.id_limit(), 0);
   const lb::StickTable* table = pool.stick_table();
   if (!table) return counts;
   const auto timeout = table->timeout();
@@ -84,7 +84,7 @@ void write_server(JsonWriter& json, const lb::Daemon& daemon, const lb::Pool& po
   json.begin_object()
       .field("name", server.name())
       .field("address", server.config.address.text)
-      .field("weight", server.config.weight)
+      .field("weight", server.weight.load(relaxed))
       .field("admin_state", lb::to_string(server.admin_state.load(relaxed)))
       .field("health", server.healthy.load(relaxed) ? "up" : "down")
       .field("active", server.active.load(relaxed))

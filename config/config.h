@@ -162,6 +162,9 @@ struct Config {
   std::string file;      // the path it was loaded from, for messages
   unsigned threads = 0;  // 0 = one worker per core
   Duration shutdown_grace = std::chrono::seconds(30);
+  // Stick tables kept across restarts (SPEC §6a); relative paths are next to the config file.
+  // Empty: none.
+  std::string state_file;
   LogConfig log;
   std::optional<AdminConfig> admin;
   std::vector<FrontendConfig> frontends;

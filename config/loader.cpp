@@ -1,5 +1,6 @@
 #include "config/loader.h"
 
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -48,7 +49,6 @@ struct NotSupportedYet {
 // (keys refused only for some values, like health `type`, already have a reader that accepts
 // every SPEC value). This is the only list of them.
 const NotSupportedYet kNotSupportedYet[] = {
-    {Section::root, "state_file", "", any_value},
     {Section::frontend, "tls", "", any_value},
     {Section::pool, "tls", "", any_value},
     {Section::health, "type", "type https",
@@ -289,6 +289,29 @@ Parsed<std::string> read_secret_file(const std::string& written, const std::stri
   return secret;
 }
 
+// Where the stick tables are kept across restarts. Checked now, so that a typo is an error at
+// start rather than a warning at the first save: the directory must exist and be writable, and an
+// existing file must be a regular file (its content is checked when it is read; a bad one is
+// reported and ignored, never fatal). `check_disk` false (fuzzing) leaves the file system alone.
+Parsed<std::string> to_state_file(const YAML::Node& node, const std::string& config_file,
+                                  bool check_disk) {
+  Parsed<std::string> written = to_text(node);
+  if (!written.ok()) return written;
+  if (written.value->empty()) return failure("expected a file path, got \"\"");
+  const std::filesystem::path path = next_to_config(*written.value, config_file);
+  if (!check_disk) return path.string();
+  std::filesystem::path directory = path.parent_path();
+  if (directory.empty()) directory = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(directory, ec))
+    return failure("directory " + quoted(directory) + " does not exist");
+  if (::access(directory.c_str(), W_OK | X_OK) != 0)
+    return failure("directory " + quoted(directory) + " is not writable: " + std::strerror(errno));
+  if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+    return failure(quoted(path) + " exists and is not a regular file");
+  return path.string();
+}
+
 // The admin bearer token.
 Parsed<std::string> read_token_file(const std::string& written, const std::string& config_file) {
   Parsed<std::string> token = read_secret_file(written, config_file, "the token");
@@ -517,6 +540,10 @@ class Loader {
              [&](const Field& f) { set(f, to_integer(f.value, 0u, 1024u), config_.threads); }},
             {"shutdown_grace",
              [&](const Field& f) { set(f, to_duration(f.value), config_.shutdown_grace); }},
+            {"state_file",
+             [&](const Field& f) {
+               set(f, to_state_file(f.value, file_, options_.read_files), config_.state_file);
+             }},
             {"admin", [&](const Field& f) { read_admin(f); }},
             {"log", [&](const Field& f) { read_log(f); }},
             {"frontends",

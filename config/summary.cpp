@@ -74,6 +74,7 @@ std::string summary(const Config& config) {
   out << "threads " << (config.threads == 0 ? "auto" : std::to_string(config.threads))
       << "  shutdown_grace " << off_or(config.shutdown_grace) << "  log " << config.log.level
       << "  access " << config.log.access << "\n";
+  if (!config.state_file.empty()) out << "state_file " << config.state_file << "\n";
   if (config.admin) {
     out << "admin " << describe(config.admin->listen)
         << "  token: " << (config.admin->token.empty() ? "no" : "yes") << "\n";

@@ -24,7 +24,7 @@ Checker::Checker(asio::io_context& control, lb::Pool& pool, lb::Server& server)
       config_(pool.config().health),
       target_(server.config.address.endpoint),
       host_(config_.host.empty() ? host_of(server.config.address) : config_.host),
-      state_(config_.rise, config_.fall),
+      state_(config_.rise, config_.fall, server.healthy.load(std::memory_order_relaxed)),
       interval_timer_(control),
       timeout_timer_(control),
       random_(std::random_device{}()) {

@@ -35,6 +35,10 @@ class Checker {
   void start();
   void stop();
 
+  // A reload replaced `previous` (same pool and server name) by this checker: the up/down state
+  // carries over through the server's `healthy` flag; the last result is kept for status.
+  void carry_over(const Checker& previous) { last_ = previous.last_; }
+
   // A real connection to the server failed (health `observe`): counts as a failed check.
   void observe_connect_failure();
 

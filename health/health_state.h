@@ -9,7 +9,8 @@ class HealthState {
  public:
   enum class Change { none, went_up, went_down };
 
-  HealthState(unsigned rise, unsigned fall) : rise_(rise), fall_(fall) {}
+  // `up` false: a server that was down when a reload replaced its checker stays down.
+  HealthState(unsigned rise, unsigned fall, bool up = true) : rise_(rise), fall_(fall), up_(up) {}
 
   Change record(bool ok) {
     if (ok) {
@@ -33,7 +34,7 @@ class HealthState {
 
  private:
   unsigned rise_, fall_;
-  bool up_ = true;
+  bool up_;
   unsigned successes_ = 0, failures_ = 0;
 };
 

@@ -1,24 +1,18 @@
 #include "health/monitor.h"
 
-#include <asio/post.hpp>
-
 namespace tether::health {
 
-Monitor::Monitor(asio::io_context& control, std::span<const std::unique_ptr<lb::Pool>> pools) {
+Monitor::Monitor(asio::io_context& control, std::span<const std::unique_ptr<lb::Pool>> pools,
+                 const Monitor* previous) {
   for (const auto& pool : pools) {
-    const auto& health = pool->config().health;
-    if (health.type == config::HealthConfig::Type::none) continue;
+    if (pool->config().health.type == config::HealthConfig::Type::none) continue;
     PoolChecks checks{pool.get(), {}};
-    for (const auto& server : pool->servers())
-      checks.by_server.push_back(std::make_unique<Checker>(control, *pool, *server));
-    if (health.observe) {
-      // Workers call this; the checker lives on the control thread, so the report is posted.
-      std::vector<Checker*> targets;
-      for (auto& c : checks.by_server)
-        targets.push_back(c.get());
-      pool->set_connect_failure_observer([&control, targets](lb::Server& server) {
-        asio::post(control, [checker = targets[server.id]] { checker->observe_connect_failure(); });
-      });
+    for (const auto& server : pool->servers()) {
+      auto checker = std::make_unique<Checker>(control, *pool, *server);
+      if (previous)
+        if (const Checker* before = previous->find(pool->name(), *server))
+          checker->carry_over(*before);
+      checks.checkers.push_back(std::move(checker));
     }
     pools_.push_back(std::move(checks));
   }
@@ -30,26 +24,43 @@ Monitor::~Monitor() {
 
 void Monitor::start() {
   for (auto& p : pools_)
-    for (auto& c : p.by_server)
+    for (auto& c : p.checkers)
       c->start();
 }
 
 void Monitor::stop() {
   for (auto& p : pools_)
-    for (auto& c : p.by_server)
+    for (auto& c : p.checkers)
       c->stop();
+}
+
+Checker* Monitor::find(const std::string& pool, const lb::Server& server) const {
+  for (const auto& p : pools_) {
+    if (p.pool->name() != pool) continue;
+    for (const auto& c : p.checkers)
+      if (c->server().name() == server.name()) return c.get();
+  }
+  return nullptr;
+}
+
+void Monitor::observe_connect_failure(const std::string& pool, const lb::Server& server) {
+  // A failure reported for an object a reload replaced (new address) says nothing of the new one.
+  if (Checker* checker = find(pool, server); checker && &checker->server() == &server)
+    checker->observe_connect_failure();
 }
 
 const Checker* Monitor::checker(const lb::Pool& pool, const lb::Server& server) const {
   for (const auto& p : pools_)
-    if (p.pool == &pool) return p.by_server.at(server.id).get();
+    if (p.pool == &pool)
+      for (const auto& c : p.checkers)
+        if (&c->server() == &server) return c.get();
   return nullptr;
 }
 
 std::size_t Monitor::size() const {
   std::size_t n = 0;
   for (const auto& p : pools_)
-    n += p.by_server.size();
+    n += p.checkers.size();
   return n;
 }
 

@@ -1,4 +1,5 @@
-// A frontend at run time: its configuration, the pool it feeds, and its counters.
+// A frontend at run time: its configuration, the pool it feeds, and its counters. A reload makes
+// a new Frontend; connections keep the one they were accepted by until they end.
 #pragma once
 
 #include <array>
@@ -13,23 +14,9 @@
 
 namespace tether::lb {
 
-struct Frontend {
-  Frontend(config::FrontendConfig config, Pool& pool, std::size_t pool_index)
-      : config(std::move(config)), pool(pool), pool_index(pool_index) {
-    if (this->config.affinity.type == config::AffinityType::cookie) {
-      std::vector<std::string> names;
-      for (const auto& s : pool.servers())
-        names.push_back(s->name());
-      cookies = std::make_unique<CookieTokens>(names, pool.config().hash_seed,
-                                               this->config.affinity.cookie.secret);
-    }
-  }
-
-  const config::FrontendConfig config;
-  Pool& pool;
-  const std::size_t pool_index;  // index of `pool` in the daemon, for per-worker snapshot caches
-  std::unique_ptr<const CookieTokens> cookies;  // cookie affinity only
-
+// A frontend's counters. Shared by the frontends of the same name across reloads, so that they
+// go on counting: `active` includes the connections accepted under a replaced configuration.
+struct FrontendCounters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> active{0};
   std::atomic<std::uint64_t> no_server{0};       // closed at once: no usable server
@@ -41,6 +28,42 @@ struct Frontend {
   LatencyHistogram request_time;            // http mode: request head received → response sent
   // http mode: responses sent to clients, by status code (100..599), ours and the servers'.
   std::array<std::atomic<std::uint64_t>, 600> http_responses{};
+};
+
+struct Frontend {
+  // `counters`: those of the frontend of the same name being replaced (reload), or null.
+  Frontend(config::FrontendConfig config, Pool& pool, std::size_t pool_index,
+           std::shared_ptr<FrontendCounters> counters = nullptr)
+      : config(std::move(config)),
+        pool(pool),
+        pool_index(pool_index),
+        counters(counters ? std::move(counters) : std::make_shared<FrontendCounters>()) {
+    if (this->config.affinity.type == config::AffinityType::cookie) {
+      // Indexed by server id, removed servers included: their cookies still name them, so a
+      // client pinned to one counts as a `removed` break rather than an invalid cookie.
+      std::vector<std::string> names;
+      for (std::uint32_t id = 0; id < pool.id_limit(); ++id)
+        names.push_back(pool.server(id)->name());
+      cookies = std::make_unique<CookieTokens>(names, pool.config().hash_seed,
+                                               this->config.affinity.cookie.secret);
+    }
+  }
+
+  const config::FrontendConfig config;
+  Pool& pool;
+  const std::size_t pool_index;                 // the pool's snapshot cache slot in the workers
+  std::unique_ptr<const CookieTokens> cookies;  // cookie affinity only
+
+  const std::shared_ptr<FrontendCounters> counters;
+  std::atomic<std::uint64_t>& accepted = counters->accepted;
+  std::atomic<std::uint64_t>& active = counters->active;
+  std::atomic<std::uint64_t>& no_server = counters->no_server;
+  std::atomic<std::uint64_t>& connect_failed = counters->connect_failed;
+  std::atomic<std::uint64_t>& refused = counters->refused;
+  std::atomic<std::uint64_t>& bytes_in = counters->bytes_in;
+  std::atomic<std::uint64_t>& bytes_out = counters->bytes_out;
+  LatencyHistogram& request_time = counters->request_time;
+  std::array<std::atomic<std::uint64_t>, 600>& http_responses = counters->http_responses;
 
   void count_response(unsigned status) {
     if (status < http_responses.size())

@@ -329,7 +329,7 @@ HttpSession::Route HttpSession::route(const Exchange& x, std::span<const std::ui
   const auto now = std::chrono::steady_clock::now();
   if (affinity.type == config::AffinityType::cookie) {
     if (tried.empty() && x.cookie_server) {
-      Server& named = *pool.servers()[*x.cookie_server];
+      Server& named = *pool.server(*x.cookie_server);
       if (named.takes_pinned_clients() && named.has_capacity(pool.config().max_connections)) {
         pool.count(Decision::cookie);
         return {&named, Decision::cookie, false};

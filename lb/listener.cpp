@@ -17,7 +17,7 @@ using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT
 
 Listener::Listener(Worker& worker, Frontend& frontend)
     : worker_(worker),
-      frontend_(frontend),
+      frontend_(&frontend),
       acceptor_(worker.context()),
       backoff_(worker.context()) {}
 
@@ -55,12 +55,12 @@ void Listener::accept() {
     if (!acceptor_.is_open()) return;  // closed for shutdown
     if (!ec) {
       if (const auto failed = accept_warning_.reset())
-        spdlog::info("frontend {}: accepting again after {} failed accepts", frontend_.name(),
+        spdlog::info("frontend {}: accepting again after {} failed accepts", frontend_->name(),
                      failed);
-      if (frontend_.config.mode == config::Mode::http)
-        std::make_shared<HttpSession>(worker_, frontend_, std::move(socket))->start();
+      if (frontend_->config.mode == config::Mode::http)
+        std::make_shared<HttpSession>(worker_, *frontend_, std::move(socket))->start();
       else
-        std::make_shared<TcpSession>(worker_, frontend_, std::move(socket))->start(peer_);
+        std::make_shared<TcpSession>(worker_, *frontend_, std::move(socket))->start(peer_);
       accept();
       return;
     }
@@ -72,12 +72,12 @@ void Listener::accept() {
       if (accept_warning_.allow(std::chrono::steady_clock::now(), held_back)) {
         if (held_back == 0)
           spdlog::warn("frontend {}: accept failed ({}); pausing 100ms between attempts",
-                       frontend_.name(), ec.message());
+                       frontend_->name(), ec.message());
         else
           spdlog::warn(
               "frontend {}: accept failed ({}); pausing 100ms between attempts ({} more "
               "failures since the last warning)",
-              frontend_.name(), ec.message(), held_back);
+              frontend_->name(), ec.message(), held_back);
       }
       backoff_.expires_after(std::chrono::milliseconds(100));
       backoff_.async_wait([this](std::error_code wait_ec) {
@@ -86,7 +86,7 @@ void Listener::accept() {
       return;
     }
     // Errors that concern one connection (e.g. the client reset before accept): keep accepting.
-    spdlog::debug("frontend {}: accept: {}", frontend_.name(), ec.message());
+    spdlog::debug("frontend {}: accept: {}", frontend_->name(), ec.message());
     accept();
   });
 }

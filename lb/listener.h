@@ -24,12 +24,15 @@ class Listener {
 
   void start();  // worker thread
   void close();  // worker thread
+  // A reload kept this address: later connections go to the new configuration's frontend, and
+  // the acceptor never stops. Worker thread.
+  void retarget(Frontend& frontend) { frontend_ = &frontend; }
 
  private:
   void accept();
 
   Worker& worker_;
-  Frontend& frontend_;
+  Frontend* frontend_;
   asio::ip::tcp::acceptor acceptor_;
   asio::ip::tcp::endpoint peer_;  // filled by each accept
   asio::steady_timer backoff_;    // out of descriptors: retry later instead of spinning

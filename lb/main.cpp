@@ -30,7 +30,8 @@ void wait_for_signals(asio::signal_set& signals, tether::lb::Daemon& daemon) {
   signals.async_wait([&](std::error_code ec, int signal) {
     if (ec) return;
     if (signal == SIGHUP) {
-      spdlog::warn("SIGHUP: configuration reload is not supported yet; still serving");
+      spdlog::info("SIGHUP: reloading {}", daemon.config().file);
+      daemon.reload();  // logs and counts the outcome
     } else if (signal == SIGUSR1) {
       daemon.reopen_access_log();  // logrotate's postrotate
     } else {

@@ -2,9 +2,14 @@
 // that take new clients (with their Maglev table) that workers place clients with.
 //
 // Threading: the control thread calls republish() after any server state change; it builds a
-// new PoolSnapshot off the data path and publishes it. Workers read snapshots through their own
-// SnapshotCache: one relaxed atomic load per placement, a lock only in the rare event that a new
-// snapshot was published since the worker last looked.
+// new PoolSnapshot off the data path and publishes it.
+//
+// Reloads (docs/reload.md) build a new Pool for each pool of the new configuration; connections
+// accepted before stay with the old one until they end. Both share their Server objects and stick
+// table, server ids are stable per pool name, and republishing the new pool republishes the old
+// one too, so either places clients by the same live states. Workers read snapshots through their
+// own SnapshotCache: one relaxed atomic load per placement, a lock only in the rare event that a
+// new snapshot was published since the worker last looked.
 #pragma once
 
 #include <array>
@@ -57,15 +62,35 @@ class Pool {
   // `stick_timeout` 0 (or affinity none) means no stick table: pure consistent hashing.
   Pool(const config::PoolConfig& config, std::chrono::milliseconds stick_timeout,
        std::uint64_t stick_capacity);
+  // For a reload: `previous` is the pool of the same name being replaced, or null. A server with
+  // the same name, address and send_proxy is shared with it; one whose address or send_proxy
+  // changed keeps its id and states in a new object. Nothing of `previous` changes until
+  // take_over() (so a dry run may build and drop a Pool). `stick` may be null.
+  Pool(const config::PoolConfig& config, std::shared_ptr<StickTable> stick, const Pool* previous);
 
   const std::string& name() const { return config_.name; }
   const config::PoolConfig& config() const { return config_; }
-  std::span<const std::unique_ptr<Server>> servers() const { return servers_; }
+  // The configured servers, in configuration order.
+  std::span<const std::shared_ptr<Server>> servers() const { return servers_; }
   Server* find_server(const std::string& name) const;
+  // By id, including servers removed by a reload (flagged `removed`); null beyond the known ids.
+  Server* server(std::uint32_t id) const { return id < by_id_.size() ? by_id_[id].get() : nullptr; }
+  std::uint32_t id_limit() const { return static_cast<std::uint32_t>(by_id_.size()); }
   StickTable* stick_table() const { return stick_.get(); }
+  const std::shared_ptr<StickTable>& shared_stick_table() const { return stick_; }
 
-  // Rebuilds the snapshot from the servers' current states and publishes it. Control thread only.
+  // Rebuilds the snapshot from the servers' current states and publishes it, then the replaced
+  // pool's (if any). Control thread only.
   void republish();
+
+  // Commits a reload (control thread): applies the new weights, flags the servers of `previous`
+  // this pool does not share as removed, and links `previous` so that republish() keeps it
+  // current while its connections last. Returns the server objects no longer configured.
+  std::vector<std::shared_ptr<Server>> take_over(Pool& previous);
+  // `previous` is being destroyed: stop republishing it. Control thread only.
+  void forget(const Pool& previous) {
+    if (previous_ == &previous) previous_ = nullptr;
+  }
   std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
   std::shared_ptr<const PoolSnapshot> snapshot() const;  // takes the publish lock
 
@@ -117,8 +142,10 @@ class Pool {
                      std::span<const std::uint32_t> tried, config::Balance balance);
 
   config::PoolConfig config_;
-  std::vector<std::unique_ptr<Server>> servers_;
-  std::unique_ptr<StickTable> stick_;
+  std::vector<std::shared_ptr<Server>> servers_;  // configured, parallel to config_.servers
+  std::vector<std::shared_ptr<Server>> by_id_;    // every id this pool's name ever had
+  std::shared_ptr<StickTable> stick_;
+  Pool* previous_ = nullptr;  // the pool this one replaced, while it lives; control thread only
 
   mutable std::mutex publish_mutex_;
   std::shared_ptr<const PoolSnapshot> current_;  // guarded by publish_mutex_
@@ -126,8 +153,17 @@ class Pool {
 
   std::function<void(Server&)> connect_failure_observer_;
   std::atomic<std::uint64_t> round_robin_{0};
-  std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)> decisions_{};
-  std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)> breaks_{};
+  // Shared with the pools of the same name in other configuration generations, so that counts
+  // go on across reloads.
+  struct Counters {
+    std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)> decisions{};
+    std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)> breaks{};
+  };
+  std::shared_ptr<Counters> counters_;
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(Decision::count_)>& decisions_ =
+      counters_->decisions;
+  std::array<std::atomic<std::uint64_t>, static_cast<int>(BreakCause::count_)>& breaks_ =
+      counters_->breaks;
 };
 
 // A worker's view of one pool's current snapshot. Owned by one thread; not shared.

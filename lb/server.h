@@ -1,7 +1,11 @@
 // A server of a pool at run time: its configuration, its states (SPEC §4) and its counters.
-// States are written by the control thread (health checks, admin API) and read by workers;
-// counters are written by workers. All fields are atomics, relaxed: a worker acting on a state
-// one event late is fine, because every state change also republishes the pool's snapshot.
+// States are written by the control thread (health checks, admin API, reloads) and read by
+// workers; counters are written by workers. All fields are atomics, relaxed: a worker acting on a
+// state one event late is fine, because every state change also republishes the pool's snapshot.
+//
+// A server outlives configuration reloads (docs/reload.md): while a pool of the new configuration
+// names a server with the same name, address and send_proxy, it is the same object, so its
+// states, counters and open connections carry over.
 #pragma once
 
 #include <atomic>
@@ -18,10 +22,17 @@ enum class AdminState : std::uint8_t { ready, drain, maint };
 const char* to_string(AdminState);
 
 struct Server {
-  Server(std::uint32_t id, config::ServerConfig config) : id(id), config(std::move(config)) {}
+  Server(std::uint32_t id, config::ServerConfig config)
+      : id(id), config(std::move(config)), weight(this->config.weight) {}
 
-  const std::uint32_t id;  // index in the pool's server list
-  const config::ServerConfig config;
+  // Stable for the pool's name across reloads (stick entries and cookies refer to it); the
+  // index in Pool::server(id), not in Pool::servers().
+  const std::uint32_t id;
+  const config::ServerConfig config;  // `weight` aside, which a reload may change
+
+  std::atomic<std::uint32_t> weight;
+  // No longer in the configuration (reload): takes no client, and its pinned clients move.
+  std::atomic<bool> removed{false};
 
   std::atomic<AdminState> admin_state{AdminState::ready};
   std::atomic<bool> healthy{true};
@@ -49,12 +60,12 @@ struct Server {
   }
   // Ready and up: may be chosen for a client with no affinity yet.
   bool takes_new_clients() const {
-    return healthy.load(std::memory_order_relaxed) &&
+    return healthy.load(std::memory_order_relaxed) && !removed.load(std::memory_order_relaxed) &&
            admin_state.load(std::memory_order_relaxed) == AdminState::ready;
   }
   // Drain keeps the clients pinned to it; maint and down do not.
   bool takes_pinned_clients() const {
-    return healthy.load(std::memory_order_relaxed) &&
+    return healthy.load(std::memory_order_relaxed) && !removed.load(std::memory_order_relaxed) &&
            admin_state.load(std::memory_order_relaxed) != AdminState::maint;
   }
 };

@@ -14,12 +14,12 @@ Worker::~Worker() {
   join();
 }
 
-void Worker::add_listener(std::unique_ptr<Listener> listener) {
-  listeners_.push_back(std::move(listener));
+void Worker::add_listener(std::string key, std::unique_ptr<Listener> listener) {
+  listeners_.emplace_back(std::move(key), std::move(listener));
 }
 
 void Worker::start() {
-  for (auto& l : listeners_)
+  for (auto& [key, l] : listeners_)
     l->start();
   thread_ = std::thread([this] { context_.run(); });
 }
@@ -30,15 +30,55 @@ void Worker::join() {
 
 void Worker::close_listeners() {
   asio::post(context_, [this] {
-    for (auto& l : listeners_)
+    for (auto& [key, l] : listeners_)
       l->close();
   });
+}
+
+void Worker::reconfigure(ListenerChanges changes) {
+  // Asio handlers must be copyable: the move-only changes ride in a shared_ptr.
+  auto shared = std::make_shared<ListenerChanges>(std::move(changes));
+  asio::post(context_, [this, shared] {
+    ListenerChanges& c = *shared;
+    ++epoch_;  // sessions accepted from here on belong to the new configuration
+    if (caches_.size() < c.pool_slots) caches_.resize(c.pool_slots);
+    for (auto& [key, frontend] : c.kept)
+      for (auto& [k, l] : listeners_)
+        if (k == key) l->retarget(*frontend);
+    for (const auto& key : c.removed) {
+      for (auto it = listeners_.begin(); it != listeners_.end(); ++it) {
+        if (it->first != key) continue;
+        it->second->close();
+        // The closed acceptor's cancelled handler is queued already; this runs after it.
+        asio::post(context_, [gone = std::shared_ptr<Listener>(std::move(it->second))] {});
+        listeners_.erase(it);
+        break;
+      }
+    }
+    for (auto& [key, l] : c.added) {
+      l->start();
+      listeners_.emplace_back(key, std::move(l));
+    }
+  });
+}
+
+std::size_t Worker::sessions_of(std::uint64_t epoch) const {
+  std::size_t n = 0;
+  for (const auto& [s, e] : sessions_)
+    n += e == epoch;
+  return n;
+}
+
+void Worker::post(std::function<void()> work) {
+  asio::post(context_, std::move(work));
 }
 
 void Worker::close_sessions() {
   asio::post(context_, [this] {
     // close() may end a session synchronously, which untracks it: iterate over a copy.
-    const std::vector<Session*> open(sessions_.begin(), sessions_.end());
+    std::vector<Session*> open;
+    for (const auto& [s, epoch] : sessions_)
+      open.push_back(s);
     for (Session* s : open)
       if (sessions_.contains(s)) s->close("shutdown");
   });

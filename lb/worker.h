@@ -1,14 +1,18 @@
-// One worker thread: its own io_context (concurrency hint 1, so Asio takes no locks), its own
+// One worker thread: its own io_context (concurrency hint 1: only this thread runs it), its own
 // SO_REUSEPORT acceptors, and the sessions it accepted. A session never leaves its worker, so
-// session state needs no lock. Other threads talk to a worker only through asio::post.
+// session state needs no lock. Other threads talk to a worker through asio::post; the control
+// thread also opens acceptors on the worker's io_context before handing them over (bind, reload),
+// which the reactor's registration lock (kept with hint 1) makes safe.
 #pragma once
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
+#include <functional>
 #include <memory>
 #include <span>
+#include <string>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "lb/pool.h"
@@ -20,6 +24,7 @@ namespace tether::lb {
 class AccessLog;
 class Listener;
 class Session;
+struct Frontend;
 
 class Worker {
  public:
@@ -35,14 +40,30 @@ class Worker {
   // holds no buffer at all. Valid only until the handler that uses it returns.
   std::span<char> scratch() { return {scratch_.get(), kScratchSize}; }
 
-  // This worker's view of a pool's current snapshot (worker thread only).
+  // This worker's view of a pool's current snapshot (worker thread only). `pool_index` is the
+  // pool's cache slot; after a reload a new pool may take the slot of an old one.
   const PoolSnapshot& snapshot(const Pool& pool, std::size_t pool_index) {
     return caches_[pool_index].get(pool);
   }
 
-  void add_listener(std::unique_ptr<Listener> listener);  // before start()
+  // `key` names the listener for reloads: frontend name and address as configured.
+  void add_listener(std::string key, std::unique_ptr<Listener> listener);  // before start()
   void start();
   void join();
+
+  // What a reload changes on this worker (docs/reload.md). Kept listeners are retargeted to their
+  // new frontend and never stop accepting; removed ones close; added ones (opened by the control
+  // thread) start accepting.
+  struct ListenerChanges {
+    std::size_t pool_slots = 0;  // snapshot cache slots the new configuration needs
+    std::vector<std::pair<std::string, Frontend*>> kept;
+    std::vector<std::string> removed;
+    std::vector<std::pair<std::string, std::unique_ptr<Listener>>> added;
+  };
+  // Thread-safe: posted to the worker. Begins the next session epoch.
+  void reconfigure(ListenerChanges changes);
+  // Runs `work` on the worker thread, after everything posted before it. Thread-safe.
+  void post(std::function<void()> work);
 
   // Thread-safe: each posts to the worker's io_context.
   void close_listeners();
@@ -50,8 +71,11 @@ class Worker {
   void stop();
 
   // Worker thread only.
-  void track(Session* session) { sessions_.insert(session); }
+  void track(Session* session) { sessions_.emplace(session, epoch_); }
   void untrack(Session* session) { sessions_.erase(session); }
+  // Open sessions accepted under configuration `epoch`: 0 is the one loaded at start, and each
+  // reconfigure() begins the next. Worker thread only.
+  std::size_t sessions_of(std::uint64_t epoch) const;
 
  private:
   const unsigned index_;
@@ -59,8 +83,9 @@ class Worker {
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   AccessLog& access_log_;
   std::vector<SnapshotCache> caches_;
-  std::vector<std::unique_ptr<Listener>> listeners_;
-  std::unordered_set<Session*> sessions_;
+  std::vector<std::pair<std::string, std::unique_ptr<Listener>>> listeners_;  // by key
+  std::unordered_map<Session*, std::uint64_t> sessions_;                      // → epoch
+  std::uint64_t epoch_ = 0;
   ConnectionPool connections_{64, std::chrono::seconds(30)};
   PipeCache pipes_{64};
   static constexpr std::size_t kScratchSize = 64 * 1024;

@@ -12,8 +12,9 @@ std::string with_admin(const std::string& yaml, const std::string& token_file) {
   return yaml + admin;
 }
 
-AdminInstance::AdminInstance(const std::string& yaml, admin::AdminServer::Options options) {
-  auto loaded = config::load_string(yaml, "t.yaml");
+AdminInstance::AdminInstance(const std::string& yaml, admin::AdminServer::Options options,
+                             const std::string& file) {
+  auto loaded = config::load_string(yaml, file);
   if (!loaded.ok()) {
     std::string all;
     for (const auto& e : loaded.errors)

@@ -21,7 +21,9 @@ std::string with_admin(const std::string& yaml, const std::string& token_file = 
 
 class AdminInstance {
  public:
-  explicit AdminInstance(const std::string& yaml, admin::AdminServer::Options options = {});
+  // `file` is the configuration's file name: what a reload reads.
+  explicit AdminInstance(const std::string& yaml, admin::AdminServer::Options options = {},
+                         const std::string& file = "t.yaml");
   ~AdminInstance();  // graceful stop, join, then the admin server and the daemon go
 
   lb::Daemon& daemon() { return *daemon_; }

@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -287,7 +288,8 @@ const BadConfig kBadConfigs[] = {
     {"bad_not_supported_health_https.yaml", 12, 13, "pools[0].health.type",
      "type https: not supported yet"},
     {"bad_not_supported_tls.yaml", 6, 5, "frontends[0].tls", "not supported yet"},
-    {"bad_not_supported_state_file.yaml", 2, 1, "state_file", "not supported yet"},
+    {"bad_state_file_no_directory.yaml", 2, 13, "state_file",
+     "directory \"/nonexistent-tether-dir\" does not exist"},
     // yaml-cpp notices the unclosed list of line 4 at the next key.
     {"bad_yaml_syntax.yaml", 5, 5, "YAML syntax error", "end of sequence flow not found"},
     {"bad_shared_pool_affinity.yaml", 12, 16, "frontends[1].affinity.timeout",
@@ -898,7 +900,7 @@ TEST(CookieKey, MustBeReadableLongEnoughAndNotHuge) {
 // ---- what stays refused ----
 
 // The features SPEC §3 describes but this build lacks are refused, never silently ignored.
-TEST(NotSupportedYet, TlsHttpsChecksAndTheStateFileAreStillRefused) {
+TEST(NotSupportedYet, TlsAndHttpsChecksAreStillRefused) {
   EXPECT_EQ(errors_of(kFrontend + "    mode: http\n    tls: { certificates: [] }\n" + kPool),
             std::vector<std::string>{"inline.yaml:6:5: frontends[0].tls: not supported yet"});
   EXPECT_EQ(errors_of(kFrontend + kPool + "    tls: { enabled: true }\n"),
@@ -906,8 +908,33 @@ TEST(NotSupportedYet, TlsHttpsChecksAndTheStateFileAreStillRefused) {
   EXPECT_EQ(errors_of(kFrontend + kPool + "    health: { type: https }\n"),
             std::vector<std::string>{
                 "inline.yaml:9:21: pools[0].health.type: type https: not supported yet"});
-  EXPECT_EQ(errors_of("state_file: /tmp/x\n" + kFrontend + kPool),
-            std::vector<std::string>{"inline.yaml:1:1: state_file: not supported yet"});
+}
+
+// ---- state_file ----
+
+TEST(StateFile, ARelativePathIsNextToTheConfigFileAndItsDirectoryMustBeWritable) {
+  const std::string directory = ::testing::TempDir() + "state-dir";
+  std::filesystem::create_directories(directory);
+  const LoadResult relative =
+      load_string("state_file: tether.state\n" + kFrontend + kPool, directory + "/tether.yaml");
+  ASSERT_TRUE(relative.ok()) << relative.errors.front();
+  EXPECT_EQ(relative.config->state_file, directory + "/tether.state");
+
+  EXPECT_EQ(
+      errors_of("state_file: \"\"\n" + kFrontend + kPool),
+      std::vector<std::string>{"inline.yaml:1:13: state_file: expected a file path, got \"\""});
+  EXPECT_EQ(errors_of("state_file: " + directory + "\n" + kFrontend + kPool),
+            std::vector<std::string>{"inline.yaml:1:13: state_file: \"" + directory +
+                                     "\" exists and is not a regular file"});
+  if (::geteuid() != 0) {  // root writes anywhere
+    const std::string locked = ::testing::TempDir() + "locked-dir";
+    std::filesystem::create_directories(locked);
+    std::filesystem::permissions(
+        locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    const auto errors = errors_of("state_file: " + locked + "/state\n" + kFrontend + kPool);
+    ASSERT_EQ(errors.size(), 1u);
+    EXPECT_NE(errors[0].find("is not writable"), std::string::npos) << errors[0];
+  }
 }
 
 // ---- loading without touching the outside world (the config fuzz target) ----

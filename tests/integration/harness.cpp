@@ -109,8 +109,8 @@ std::string single_pool_yaml(const std::vector<std::unique_ptr<EchoServer>>& ser
   return yaml;
 }
 
-TetherInstance::TetherInstance(const std::string& yaml) {
-  auto loaded = config::load_string(yaml, "test.yaml");
+TetherInstance::TetherInstance(const std::string& yaml, const std::string& file) {
+  auto loaded = config::load_string(yaml, file);
   if (!loaded.ok()) {
     std::string all;
     for (const auto& e : loaded.errors)

@@ -52,9 +52,10 @@ std::string single_pool_yaml(const std::vector<std::unique_ptr<EchoServer>>& ser
                              const std::string& extra_pool = "", unsigned threads = 2);
 
 // Tether in this process, serving `yaml` until destroyed (graceful shutdown, then join).
+// `file` is the configuration's file name: what Daemon::reload() reads.
 class TetherInstance {
  public:
-  explicit TetherInstance(const std::string& yaml);
+  explicit TetherInstance(const std::string& yaml, const std::string& file = "test.yaml");
   ~TetherInstance();
 
   lb::Daemon& daemon() { return *daemon_; }

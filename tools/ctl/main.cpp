@@ -2,6 +2,7 @@
 //   tetherctl [--admin HOST:PORT] [--token-file F] [--json] status
 //   tetherctl drain POOL SERVER [--deadline 10m] | ready POOL SERVER | maint POOL SERVER
 //   tetherctl explain POOL CLIENT_ADDR [--cookie VALUE]
+//   tetherctl reload [--dry-run]
 // Exit status: 0 success; 1 the API refused (its error message is printed); 2 usage error, or the
 // admin API cannot be reached or does not answer like one.
 #include <CLI/CLI.hpp>
@@ -50,7 +51,7 @@ std::optional<std::string> read_token(const std::string& path, std::string& erro
 
 struct Command {
   ctl::HttpCall call;
-  enum class Shows { status, server, explanation } shows = Shows::status;
+  enum class Shows { status, server, explanation, reload } shows = Shows::status;
   std::string pool;
 };
 
@@ -90,6 +91,10 @@ int main(int argc, char** argv) {
   std::string cookie;
   explain->add_option("--cookie", cookie, "the affinity cookie's value (cookie affinity)");
 
+  bool dry_run = false;
+  auto* reload = app.add_subcommand("reload", "re-read the configuration file, as SIGHUP does");
+  reload->add_flag("--dry-run", dry_run, "validate and report what would move; change nothing");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -113,6 +118,10 @@ int main(int argc, char** argv) {
     command.call.target = "/api/v1/pools/" + ctl::percent_encode(pool) +
                           "/affinity?client=" + ctl::percent_encode(client) +
                           (cookie.empty() ? "" : "&cookie=" + ctl::percent_encode(cookie));
+  } else if (reload->parsed()) {
+    command.shows = Command::Shows::reload;
+    command.call.method = "POST";
+    command.call.target = dry_run ? "/api/v1/reload?dry_run=1" : "/api/v1/reload";
   } else {
     const char* state = drain->parsed() ? "drain" : ready->parsed() ? "ready" : "maint";
     if (!deadline.empty() && !drain->parsed()) return usage_error("--deadline goes with drain");
@@ -129,12 +138,12 @@ int main(int argc, char** argv) {
     body.begin_object().field("state", state);
     if (!deadline.empty()) body.field("deadline", deadline);
     command.call.body = body.end_object().text();
-    if (!token_file.empty()) {
-      std::string error;
-      const auto token = read_token(token_file, error);
-      if (!token) return usage_error(error);
-      command.call.bearer_token = *token;
-    }
+  }
+  if (command.call.method == "POST" && !token_file.empty()) {
+    std::string error;
+    const auto token = read_token(token_file, error);
+    if (!token) return usage_error(error);
+    command.call.bearer_token = *token;
   }
 
   const auto reply = ctl::http_exchange(address.value->endpoint, command.call, *timeout.value);
@@ -165,6 +174,9 @@ int main(int argc, char** argv) {
       break;
     case Command::Shows::explanation:
       out = ctl::render_explanation(*parsed.value);
+      break;
+    case Command::Shows::reload:
+      out = ctl::render_reload(*parsed.value);
       break;
   }
   std::fwrite(out.data(), 1, out.size(), stdout);

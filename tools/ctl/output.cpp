@@ -151,4 +151,18 @@ std::string render_explanation(const JsonValue& explanation) {
          text(explanation["pool"]) + ")\n";
 }
 
+std::string render_reload(const JsonValue& reload) {
+  std::string moves;
+  for (const auto& [pool, share] : reload["moved"].as_object()) {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%.1f%%", share.as_double() * 100.0);
+    moves += (moves.empty() ? "" : ", ") + pool + " " + percent;
+  }
+  if (moves.empty()) moves = "no pools";
+  if (reload["dry_run"].as_bool())
+    return "dry run: valid; hash space that would move: " + moves + "\n";
+  return "reload applied (generation " + number(reload["generation"]) +
+         "); hash space moved: " + moves + "\n";
+}
+
 }  // namespace tether::ctl

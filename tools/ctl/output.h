@@ -30,4 +30,8 @@ std::string render_server(std::string_view pool, const admin::JsonValue& server,
 // The affinity explanation: "10.1.2.3 -> fe02 (stick; key 10.1.2.3/32 in pool web)".
 std::string render_explanation(const admin::JsonValue& explanation);
 
+// The answer to POST /api/v1/reload that was taken: "reload applied (generation 3); hash space
+// moved: web 10.0%" or, for a dry run, "dry run: valid; hash space that would move: ...".
+std::string render_reload(const admin::JsonValue& reload);
+
 }  // namespace tether::ctl
