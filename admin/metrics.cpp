@@ -93,7 +93,8 @@ void server_metrics(MetricsText& m, const lb::Daemon& daemon,
   });
   m.family("tether_server_weight", "gauge", "The server's configured weight.");
   each([&](const Pool& p, const Server& s, std::size_t) {
-    m.sample({{"pool", p.name()}, {"server", s.name()}}, std::uint64_t{s.config.weight});
+    m.sample({{"pool", p.name()}, {"server", s.name()}},
+             std::uint64_t{s.weight.load(std::memory_order_relaxed)});
   });
   m.family("tether_server_connections_total", "counter",
            "Connections established to the server (http: new and reused per request).");

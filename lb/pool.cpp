@@ -55,6 +55,9 @@ void copy_state(const Server& from, Server& to) {
   to.bytes_in.store(from.bytes_in.load(relaxed), relaxed);
   to.bytes_out.store(from.bytes_out.load(relaxed), relaxed);
   to.connect_failures.store(from.connect_failures.load(relaxed), relaxed);
+  to.checks_passed.store(from.checks_passed.load(relaxed), relaxed);
+  to.checks_failed.store(from.checks_failed.load(relaxed), relaxed);
+  // connect_time starts afresh: its samples were of the old address.
 }
 
 bool same_endpoint(const config::ServerConfig& a, const config::ServerConfig& b) {
