@@ -102,7 +102,7 @@ TEST(CtlStatus, PrintsAServerAndAnExplanation) {
 
 TEST(CtlOutput, ReloadAnswers) {
   EXPECT_EQ(render_reload(json(R"({"ok": true, "dry_run": false, "generation": 4,
-                                   "moved": {"int-443": 0.1025, "ext-443": 0}})")),
+                                   "moved": {"int-443": 0.1034, "ext-443": 0}})")),
             "reload applied (generation 4); hash space moved: int-443 10.3%, ext-443 0.0%\n");
   EXPECT_EQ(render_reload(json(R"({"ok": true, "dry_run": true, "generation": 1,
                                    "moved": {"web": 1}})")),
