@@ -17,6 +17,7 @@ namespace {
 // How often the stick tables are written to `state_file` besides at stop: a crash loses at most
 // this much of new pins (docs/reload.md).
 constexpr auto kStateSaveInterval = std::chrono::seconds(60);
+constexpr auto kStickSweepInterval = std::chrono::seconds(60);
 // How often retired configurations are checked for their last connection.
 constexpr auto kRetireCheckInterval = std::chrono::milliseconds(200);
 
@@ -96,7 +97,8 @@ Daemon::Daemon(config::Config config)
       access_log_(config_.log.access),
       shutdown_timer_(control_),
       retire_timer_(control_),
-      state_timer_(control_) {
+      state_timer_(control_),
+      sweep_timer_(control_) {
   for (const auto& p : config_.pools) {
     const auto [timeout, capacity] = stick_settings(config_, p.name);
     pools_.push_back(std::make_unique<Pool>(p, timeout, capacity));
@@ -213,6 +215,7 @@ void Daemon::run() {
     w->start();
   health_->start();
   schedule_state_save();
+  schedule_stick_sweep();
   control_.run();
 }
 
@@ -593,6 +596,20 @@ void Daemon::schedule_state_save() {
   });
 }
 
+// Expired stick entries are removed lazily, by the lookup of a returning client, which then
+// counts the broken affinity. Entries idle for twice their timeout are swept, so clients that
+// never return give their memory back; one returning even later counts as a new client.
+void Daemon::schedule_stick_sweep() {
+  sweep_timer_.expires_after(kStickSweepInterval);
+  sweep_timer_.async_wait([this](std::error_code ec) {
+    if (ec || stopping_) return;
+    for (const auto& pool : pools_)
+      if (StickTable* table = pool->stick_table())
+        table->expire(std::chrono::steady_clock::now() - table->timeout());
+    schedule_stick_sweep();
+  });
+}
+
 // ---- stop ----------------------------------------------------------------------------------
 
 void Daemon::shutdown() {
@@ -601,6 +618,7 @@ void Daemon::shutdown() {
     stopping_ = true;
     health_->stop();
     state_timer_.cancel();
+    sweep_timer_.cancel();
     spdlog::info("stopping: listeners closed, {} connections open, grace {}ms",
                  active_connections(), config_.shutdown_grace.count());
     for (auto& w : workers_)

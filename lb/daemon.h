@@ -135,6 +135,7 @@ class Daemon {
   void restore_state();
   StickState capture_state() const;
   void schedule_state_save();
+  void schedule_stick_sweep();
   void watch_shutdown(std::chrono::steady_clock::time_point deadline, bool forced);
   void finish();
 
@@ -160,6 +161,7 @@ class Daemon {
   asio::steady_timer shutdown_timer_;
   asio::steady_timer retire_timer_;
   asio::steady_timer state_timer_;
+  asio::steady_timer sweep_timer_;
   bool retire_watch_armed_ = false;
   bool stopping_ = false;  // control thread only
 };
