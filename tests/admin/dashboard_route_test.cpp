@@ -2,7 +2,8 @@
 // token. (The page's behaviour in a browser: dashboard_browser_test.py.)
 #include <gtest/gtest.h>
 
-#include <regex>
+#include <algorithm>
+#include <cctype>
 
 #include "tests/admin/admin_instance.h"
 #include "tests/integration/http_backend.h"
@@ -24,8 +25,11 @@ TEST_F(DashboardRoute, RootIsOneHtmlPageWithNoExternalAssets) {
   EXPECT_EQ(reply.body.rfind("<!DOCTYPE html>", 0), 0u);
   EXPECT_NE(reply.body.find("/api/v1/status"), std::string::npos);
   // No src= or href= attribute, no url(...) in the styles, no absolute URL anywhere.
-  for (const char* pattern : {R"(\s(src|href)\s*=)", R"(url\s*\()", R"(https?://)", R"(//cdn)"})
-    EXPECT_FALSE(std::regex_search(reply.body, std::regex(pattern, std::regex::icase))) << pattern;
+  std::string lower = reply.body;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const char* needle : {" src=", " href=", "url(", "http://", "https://", "@import"})
+    EXPECT_EQ(lower.find(needle), std::string::npos) << needle;
 }
 
 TEST_F(DashboardRoute, OnlyGetAndHeadAreAllowed) {

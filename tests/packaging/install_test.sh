@@ -9,7 +9,7 @@ prefix=$(mktemp -d "${TMPDIR:-/tmp}/tether-install.XXXXXX")
 trap 'rm -rf "$prefix"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-cmake --install "$build" --prefix "$prefix" >/dev/null
+cmake --install "$build" --prefix "$prefix" >/dev/null || fail "cmake --install failed (build every target first)"
 
 for binary in tether tetherctl tether-pool tether-probe; do
   [ -x "$prefix/bin/$binary" ] || fail "bin/$binary missing or not executable"
