@@ -249,11 +249,20 @@ TEST(HttpMetrics, ResponsesByCodeAndClassAndRequestLatency) {
   for (int i = 0; i < kNotFound; ++i)
     ASSERT_EQ(client.get("/status/404").status, 404u);
 
-  const Exposition e = scrape(tether);
   const auto api = [](std::map<std::string, std::string> labels) {
     labels["frontend"] = "api";
     return labels;
   };
+  // The worker counts a request once its response is written, which may be just after the
+  // client has read it: scrape until the last one is in.
+  Exposition e;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        e = scrape(tether);
+        return e.value("tether_http_request_duration_seconds_count", api({})).value_or(0) ==
+               kOk + kNotFound;
+      },
+      5s));
   EXPECT_EQ(e.value("tether_http_responses_total", api({{"code", "200"}})), kOk);
   EXPECT_EQ(e.value("tether_http_responses_total", api({{"code", "404"}})), kNotFound);
   EXPECT_EQ(e.value("tether_http_responses_by_class_total", api({{"class", "2xx"}})), kOk);
