@@ -164,10 +164,13 @@ TEST_F(HttpFaults, ClientVanishingMidBodyEndsItsServerConnectionToo) {
   HttpClient client(tether->endpoint("faulty"));
   client.send("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n" +
               std::string(100000, 'p'));
+  const auto port = port_of(client);
   std::this_thread::sleep_for(100ms);
   reset(client.socket());
   // The server's connection is closed at once, not parked or left for the server timeout.
   EXPECT_TRUE(wait_until([&] { return faulty->finished() == 1; }, 500ms));
+  const auto line = log_line(port);
+  EXPECT_EQ(log_field(line, "end"), "client_gone") << line;
   expect_nothing_left();
   expect_others_served();
 }
