@@ -131,10 +131,10 @@ HttpSession::~HttpSession() {
 
 void HttpSession::start() {
   std::error_code ec;
-  peer_ = client_.remote_endpoint(ec);
-  if (!ec) local_ = client_.local_endpoint(ec);
+  peer_ = client_.socket().remote_endpoint(ec);
+  if (!ec) local_ = client_.socket().local_endpoint(ec);
   if (ec) return close("client_gone");
-  client_.set_option(asio::ip::tcp::no_delay(true), ec);
+  client_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   peer_.address(canonical(peer_.address()));
   deadline_ = std::chrono::steady_clock::now() + frontend_.config.idle_timeout;
   asio::co_spawn(worker_.context(), run(shared_from_this()), asio::detached);
@@ -144,10 +144,9 @@ void HttpSession::start() {
 void HttpSession::close(const char* reason) {
   if (end_) return;
   end_ = reason;
-  std::error_code ignored;
-  client_.close(ignored);
-  if (private_connection_) private_connection_->socket.close(ignored);
-  if (active_server_) active_server_->socket.close(ignored);
+  client_.close();
+  if (private_connection_) private_connection_->stream.close();
+  if (active_server_) active_server_->stream.close();
   watchdog_.cancel();
 }
 
@@ -177,14 +176,13 @@ asio::awaitable<void> HttpSession::watchdog(std::shared_ptr<HttpSession> /*self*
 
 void HttpSession::on_deadline() {
   timed_out_ = true;
-  std::error_code ignored;
   switch (phase_) {
     case Phase::request_head:
-      client_.cancel(ignored);  // the reader answers 408
+      client_.cancel();  // the reader answers 408
       break;
     case Phase::connect:
     case Phase::server_wait:
-      if (active_server_) active_server_->socket.close(ignored);  // → retry, or 504
+      if (active_server_) active_server_->stream.close();  // → retry, or 504
       break;
     case Phase::proxy_header:
     case Phase::idle:
@@ -372,17 +370,17 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
   set_phase(Phase::connect, frontend_.pool.config().connect_timeout);
   const auto& endpoint = server.config.address.endpoint;
   std::error_code ec;
-  c->socket.open(endpoint.protocol(), ec);
-  if (!ec) std::tie(ec) = co_await c->socket.async_connect(endpoint, use_tuple);
+  c->stream.socket().open(endpoint.protocol(), ec);
+  if (!ec) std::tie(ec) = co_await c->stream.socket().async_connect(endpoint, use_tuple);
   active_server_ = nullptr;
   if (ec || end_) co_return nullptr;
   server.connect_time.record(std::chrono::steady_clock::now() - now);
-  c->socket.set_option(asio::ip::tcp::no_delay(true), ec);
+  c->stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   if (!shared) {
     const std::string header = server.config.send_proxy == config::SendProxy::v1
                                    ? make_proxy_v1(peer_, local_)
                                    : make_proxy_v2(peer_, local_);
-    auto [write_ec, n] = co_await asio::async_write(c->socket, asio::buffer(header), use_tuple);
+    auto [write_ec, n] = co_await asio::async_write(c->stream, asio::buffer(header), use_tuple);
     if (write_ec) co_return nullptr;
   }
   co_return c;
@@ -437,7 +435,7 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
 
     set_phase(Phase::streaming, frontend_.config.idle_timeout);
     auto [ec, n] =
-        co_await asio::async_write(x.server->socket, asio::buffer(x.server_head), use_tuple);
+        co_await asio::async_write(x.server->stream, asio::buffer(x.server_head), use_tuple);
     bool relayed = false;
     if (!ec) {
       x.bytes_in += n;
@@ -457,8 +455,7 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
 
     if (x.retry_fresh && !end_) {
       // The pooled connection was already closed by the server; nothing reached the client.
-      std::error_code ignored;
-      x.server->socket.close(ignored);
+      x.server->stream.close();
       x.server.reset();
       x.retry_fresh = false;
       x.bytes_in = 0;
@@ -471,15 +468,14 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
       else
         private_connection_ = std::move(x.server);
     } else if (x.server) {
-      std::error_code ignored;
-      x.server->socket.close(ignored);
+      x.server->stream.close();
     }
     co_return relayed && !end_;
   }
 }
 
 asio::awaitable<bool> HttpSession::pump_request_body(Exchange& x) {
-  auto& server = x.server->socket;
+  auto& server = x.server->stream;
   std::uint64_t remaining = x.request_length;
   http::ChunkedFramer framer;
   bool done = x.request_body == http::BodyKind::length && remaining == 0;
@@ -546,7 +542,7 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
       if (sc.in.size() >= http::kMaxHeadSize)
         co_return co_await fail(502, "response head too large");
       auto [ec, n] =
-          co_await sc.socket.async_read_some(sc.in.prepare(kReadSize, kMaxBuffer), use_tuple);
+          co_await sc.stream.async_read_some(sc.in.prepare(kReadSize, kMaxBuffer), use_tuple);
       if (end_) co_return false;
       if (ec) {
         if (timed_out_) co_return co_await fail(504, "server did not answer in time");
@@ -611,7 +607,7 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
       // wait for a server that streams its body slowly.
       if (sc.in.empty() && head_sent) {
         auto [ec, n] =
-            co_await sc.socket.async_read_some(sc.in.prepare(kReadSize, kReadSize), use_tuple);
+            co_await sc.stream.async_read_some(sc.in.prepare(kReadSize, kReadSize), use_tuple);
         if (end_) co_return false;
         if (ec == asio::error::eof && body == http::BodyKind::until_close) break;
         if (ec) {
@@ -652,8 +648,7 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   // A request body still flowing when the response is complete cannot be finished cleanly.
   if (!x.request_body_done) {
     x.close_client = true;
-    std::error_code ignored;
-    client_.cancel(ignored);
+    client_.cancel();
   }
   x.server_reusable = server_keep_alive && body != http::BodyKind::until_close &&
                       x.request_body_done && sc.in.empty();
@@ -662,15 +657,14 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
 
 asio::awaitable<bool> HttpSession::tunnel(Exchange& x) {
   // After 101 Switching Protocols the connection is the upgraded protocol's: relay raw bytes.
-  auto copy = [this](asio::ip::tcp::socket& from, asio::ip::tcp::socket& to, ByteBuffer& buffered,
+  auto copy = [this](Stream& from, Stream& to, ByteBuffer& buffered,
                      std::uint64_t& bytes) -> asio::awaitable<bool> {
     for (;;) {
       if (buffered.empty()) {
         auto [ec, n] =
             co_await from.async_read_some(buffered.prepare(kReadSize, kMaxBuffer), use_tuple);
         if (ec || end_) {
-          std::error_code ignored;
-          to.shutdown(asio::socket_base::shutdown_send, ignored);
+          to.shutdown_send();
           co_return ec == asio::error::eof;
         }
         buffered.commit(n);
@@ -683,8 +677,8 @@ asio::awaitable<bool> HttpSession::tunnel(Exchange& x) {
     }
   };
   auto& sc = *x.server;
-  co_await (copy(client_, sc.socket, in_, x.bytes_in) &&
-            copy(sc.socket, client_, sc.in, x.bytes_out));
+  co_await (copy(client_, sc.stream, in_, x.bytes_in) &&
+            copy(sc.stream, client_, sc.in, x.bytes_out));
   co_return false;
 }
 

@@ -25,6 +25,7 @@
 #include "lb/pool.h"
 #include "lb/server_connection.h"
 #include "lb/session.h"
+#include "lb/stream.h"
 
 namespace tether::lb {
 
@@ -71,7 +72,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
 
   Worker& worker_;
   Frontend& frontend_;
-  asio::ip::tcp::socket client_;
+  Stream client_;
   asio::ip::tcp::endpoint peer_;   // the connection's peer, or the PROXY header's source
   asio::ip::tcp::endpoint local_;  // where the client reached us (for send_proxy)
   ByteBuffer in_{16 * 1024};       // bytes from the client

@@ -15,9 +15,8 @@ std::shared_ptr<ServerConnection> ConnectionPool::take(const Server& server,
   while (!list.empty()) {
     auto connection = std::move(list.back());
     list.pop_back();
-    std::error_code ignored;
     if (now - connection->idle_since > max_idle_time_ || !still_open(*connection)) {
-      connection->socket.close(ignored);
+      connection->stream.close();
       continue;
     }
     connection->reused = true;
@@ -31,15 +30,15 @@ bool ConnectionPool::still_open(ServerConnection& connection) {
   // nobody asked for break the protocol. Asked at reuse instead of watched while parked: a
   // readiness wait would cost an epoll_ctl() per request, this one recv() per reuse.
   char byte;
-  const ssize_t n = ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n =
+      ::recv(connection.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
 void ConnectionPool::park(std::shared_ptr<ServerConnection> connection, Clock::time_point now) {
   auto& list = idle_[&connection->server];
   if (list.size() >= max_idle_per_server_) {
-    std::error_code ignored;
-    connection->socket.close(ignored);
+    connection->stream.close();
     return;
   }
   connection->idle_since = now;
@@ -48,10 +47,8 @@ void ConnectionPool::park(std::shared_ptr<ServerConnection> connection, Clock::t
 
 void ConnectionPool::clear() {
   for (auto& [server, list] : idle_)
-    for (auto& c : list) {
-      std::error_code ignored;
-      c->socket.close(ignored);
-    }
+    for (auto& c : list)
+      c->stream.close();
   idle_.clear();
 }
 

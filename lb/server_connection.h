@@ -11,13 +11,14 @@
 #include "lb/byte_buffer.h"
 #include "lb/server.h"
 #include "lb/stick_table.h"
+#include "lb/stream.h"
 
 namespace tether::lb {
 
 struct ServerConnection {
-  ServerConnection(asio::io_context& context, Server& server) : socket(context), server(server) {}
+  ServerConnection(asio::io_context& context, Server& server) : stream(context), server(server) {}
 
-  asio::ip::tcp::socket socket;
+  Stream stream;
   Server& server;
   ByteBuffer in{16 * 1024};  // response bytes read from the server
   bool reused = false;       // came from the pool: may have been closed by the server meanwhile
