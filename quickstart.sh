@@ -10,7 +10,7 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config
   libasio-dev libxxhash-dev libspdlog-dev libyaml-cpp-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  iproute2 util-linux curl clang-format
+  iproute2 util-linux curl clang-format openssl
 )
 BUILD_DIR=${BUILD_DIR:-build}
 

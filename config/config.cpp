@@ -95,6 +95,8 @@ const char* to_string(HealthConfig::Type type) {
       return "tcp";
     case HealthConfig::Type::http:
       return "http";
+    case HealthConfig::Type::https:
+      return "https";
     case HealthConfig::Type::none:
       return "none";
   }
@@ -131,6 +133,16 @@ const char* to_string(SendProxy send_proxy) {
       return "v1";
     case SendProxy::v2:
       return "v2";
+  }
+  return "?";
+}
+
+const char* to_string(TlsVersion version) {
+  switch (version) {
+    case TlsVersion::tls12:
+      return "1.2";
+    case TlsVersion::tls13:
+      return "1.3";
   }
   return "?";
 }

@@ -79,6 +79,36 @@ struct AffinityConfig {
   Fallback fallback = Fallback::source;  // type cookie only
 };
 
+// A certificate chain and its key: the paths as written (relative ones taken from the config's
+// folder) and the files' content, read and checked at load. Reloading with changed files gives new
+// handshakes the new certificate (rolling certificates).
+struct TlsCertificate {
+  Mark mark;
+  std::string cert_file, key_file;
+  std::string cert_pem, key_pem;
+  std::vector<std::string> names;  // the leaf's DNS names (subjectAltName, else CN), for SNI
+  std::chrono::system_clock::time_point not_after;  // the leaf's expiry
+};
+
+enum class TlsVersion { tls12, tls13 };
+
+// TLS termination on an http frontend (SPEC §3 `tls`).
+struct FrontendTls {
+  // The first is the default; the others are chosen when the client's SNI matches their names.
+  std::vector<TlsCertificate> certificates;
+  TlsVersion min_version = TlsVersion::tls12;
+};
+
+// TLS towards a pool's servers. `enabled` re-encrypts traffic; the other settings also apply to
+// https health checks, with or without `enabled`.
+struct PoolTls {
+  bool enabled = false;
+  bool verify = true;   // false only when written, and then warned about at start and reload
+  std::string ca_file;  // as written; empty: the system's trust store
+  std::string ca_pem;   // its content, read at load
+  std::string sni;      // the name sent and verified; empty: the host of the server's address
+};
+
 struct FrontendConfig {
   Mark mark;
   std::string name;
@@ -90,6 +120,7 @@ struct FrontendConfig {
   // affinity.trusted_proxies set, connections from other peers are refused.
   bool accept_proxy = false;
   AffinityConfig affinity;
+  std::optional<FrontendTls> tls;  // http mode only
 };
 
 struct ServerConfig {
@@ -108,16 +139,18 @@ struct StatusRange {
 // How a pool's servers are probed (SPEC §3 `health`). Checks of one server decide its `up`/`down`:
 // down after `fall` failures in a row, up again after `rise` successes.
 struct HealthConfig {
-  // https stays refused ("not supported yet") until TLS lands. none: no checks, servers always up.
-  enum class Type { tcp, http, none } type = Type::tcp;
+  // https: handshake with the pool's `tls` settings, then as http. none: no checks, servers
+  // always up.
+  enum class Type { tcp, http, https, none } type = Type::tcp;
   std::uint16_t port = 0;  // 0 = the server's own port (a Front End is probed on its SIP 5061)
   Duration interval = std::chrono::seconds(5);
   Duration timeout = std::chrono::seconds(2);  // never longer than interval
   unsigned rise = 2;
   unsigned fall = 3;
-  std::string path = "/";  // http: the request target of `GET`
-  std::string host;        // Host header for http checks; empty = the server's address
-  std::vector<StatusRange> expect_status = {{200, 399}};  // http: any of these means up
+  std::string path = "/";  // http(s): the request target of `GET`
+  // Host header (and SNI for https) of http(s) checks; empty = the server's address
+  std::string host;
+  std::vector<StatusRange> expect_status = {{200, 399}};  // http(s): any of these means up
   // Failed connects of real traffic count as failed checks. Off with type none: without checks
   // nothing would ever bring the server back up.
   bool observe = true;
@@ -144,6 +177,7 @@ struct PoolConfig {
   // With `health:` omitted the pool has no checks (type none, observe off): servers are always up.
   HealthConfig health = HealthConfig::off();
   bool health_configured = false;  // `health:` was written, so the values above are the user's
+  PoolTls tls;
 };
 
 // The admin API (SPEC §6). Only present when `admin:` is written: no admin port by default.
@@ -180,5 +214,6 @@ const char* to_string(HealthConfig::Type);
 const char* to_string(ClientAddress);  // "connection" | "x-forwarded-for", as written in YAML
 const char* to_string(Fallback);
 const char* to_string(SendProxy);
+const char* to_string(TlsVersion);  // "1.2" | "1.3"
 
 }  // namespace tether::config

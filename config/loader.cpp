@@ -21,48 +21,10 @@
 
 #include "config/address.h"
 #include "config/duration.h"
+#include "config/tls_files.h"
 
 namespace tether::config {
 namespace {
-
-// Where a map sits in the schema; the not-supported-yet table is keyed by it.
-enum class Section { root, admin, log, frontend, affinity, cookie, pool, health, server };
-
-bool any_value(const YAML::Node&) {
-  return true;
-}
-
-bool scalar_is(const YAML::Node& value, std::string_view text) {
-  return value.IsScalar() && value.Scalar() == text;
-}
-
-struct NotSupportedYet {
-  Section section;
-  std::string_view key;
-  std::string_view refused;  // the refused value, for the message; empty: the key itself is refused
-  bool (*applies)(const YAML::Node& value);
-};
-
-// SPEC §3 keys whose features are not built yet. They are refused, never silently accepted: an
-// operator must not believe that TLS or a kept stick table is on when it is not. When a feature
-// lands, delete its line here and give the key a reader in the matching Loader::read_* function
-// (keys refused only for some values, like health `type`, already have a reader that accepts
-// every SPEC value). This is the only list of them.
-const NotSupportedYet kNotSupportedYet[] = {
-    {Section::frontend, "tls", "", any_value},
-    {Section::pool, "tls", "", any_value},
-    {Section::health, "type", "type https",
-     [](const YAML::Node& v) { return scalar_is(v, "https"); }},
-};
-
-// The entry refusing `key: value` in `section`, or null when it is supported.
-const NotSupportedYet* not_supported_yet(Section section, std::string_view key,
-                                         const YAML::Node& value) {
-  for (const NotSupportedYet& entry : kNotSupportedYet) {
-    if (entry.section == section && entry.key == key && entry.applies(value)) return &entry;
-  }
-  return nullptr;
-}
 
 // ---- Pure conversions from one YAML node; the messages name the offending text. ----
 
@@ -452,9 +414,9 @@ class Loader {
     if (std::optional<T> value = take(field, std::move(parsed))) target = std::move(*value);
   }
 
-  // Reads every key of a map with `keys`; refuses not-supported-yet, unknown and repeated keys
-  // (yaml-cpp keeps a repeated key silently). False when `node` is not a map.
-  bool read_map(const Field& map, Section section, std::initializer_list<Key> keys) {
+  // Reads every key of a map with `keys`; refuses unknown and repeated keys (yaml-cpp keeps a
+  // repeated key silently). False when `node` is not a map.
+  bool read_map(const Field& map, std::initializer_list<Key> keys) {
     if (!map.value.IsMap()) {
       error(map.mark, map.path, "expected a map, got " + describe(map.value));
       return false;
@@ -468,14 +430,6 @@ class Loader {
                         key_mark};
       if (!seen.insert(name).second) {
         error(key_mark, field.path, "duplicate key");
-        continue;
-      }
-      if (const NotSupportedYet* refusal = not_supported_yet(section, name, entry.second)) {
-        if (refusal->refused.empty()) {
-          error(key_mark, field.path, "not supported yet");
-        } else {
-          error(field.mark, field.path, std::string(refusal->refused) + ": not supported yet");
-        }
         continue;
       }
       const auto key = std::find_if(keys.begin(), keys.end(),
@@ -534,7 +488,7 @@ class Loader {
       return;
     }
     const bool is_map = read_map(
-        root, Section::root,
+        root,
         {
             {"threads",
              [&](const Field& f) { set(f, to_integer(f.value, 0u, 1024u), config_.threads); }},
@@ -566,26 +520,25 @@ class Loader {
     bool listen_read = false;
     bool token_file_written = false;
     const bool is_map =
-        read_map(map, Section::admin,
-                 {
-                     {"listen",
-                      [&](const Field& f) {
-                        admin_listen_ = f;
-                        if (std::optional<Address> listen =
-                                take(f, to_address(f.value, PortZero::allowed, host_names()))) {
-                          admin.listen = std::move(*listen);
-                          listen_read = true;
-                        }
-                      }},
-                     {"token_file",
-                      [&](const Field& f) {
-                        token_file_written = true;
-                        if (std::optional<std::string> path = take(f, to_text(f.value))) {
-                          admin.token_file = *path;
-                          set(f, read_secret(*path, read_token_file), admin.token);
-                        }
-                      }},
-                 });
+        read_map(map, {
+                          {"listen",
+                           [&](const Field& f) {
+                             admin_listen_ = f;
+                             if (std::optional<Address> listen = take(
+                                     f, to_address(f.value, PortZero::allowed, host_names()))) {
+                               admin.listen = std::move(*listen);
+                               listen_read = true;
+                             }
+                           }},
+                          {"token_file",
+                           [&](const Field& f) {
+                             token_file_written = true;
+                             if (std::optional<std::string> path = take(f, to_text(f.value))) {
+                               admin.token_file = *path;
+                               set(f, read_secret(*path, read_token_file), admin.token);
+                             }
+                           }},
+                      });
     if (!is_map) return;
     require(map, {"listen"});
     // Without a token anyone who reaches the port may drain servers or reload.
@@ -597,27 +550,26 @@ class Loader {
   }
 
   void read_log(const Field& map) {
-    read_map(map, Section::log,
-             {
-                 {"level",
-                  [&](const Field& f) {
-                    set(f,
-                        to_choice<std::string_view>(f.value, {{"trace", "trace"},
-                                                              {"debug", "debug"},
-                                                              {"info", "info"},
-                                                              {"warn", "warn"},
-                                                              {"error", "error"}}),
-                        config_.log.level);
-                  }},
-                 {"access",
-                  [&](const Field& f) {
-                    Parsed<std::string> access = to_text(f.value);
-                    if (access.ok() && access.value->empty()) {
-                      access = failure("expected stdout, off or a file path, got \"\"");
-                    }
-                    set(f, std::move(access), config_.log.access);
-                  }},
-             });
+    read_map(map, {
+                      {"level",
+                       [&](const Field& f) {
+                         set(f,
+                             to_choice<std::string_view>(f.value, {{"trace", "trace"},
+                                                                   {"debug", "debug"},
+                                                                   {"info", "info"},
+                                                                   {"warn", "warn"},
+                                                                   {"error", "error"}}),
+                             config_.log.level);
+                       }},
+                      {"access",
+                       [&](const Field& f) {
+                         Parsed<std::string> access = to_text(f.value);
+                         if (access.ok() && access.value->empty()) {
+                           access = failure("expected stdout, off or a file path, got \"\"");
+                         }
+                         set(f, std::move(access), config_.log.access);
+                       }},
+                  });
   }
 
   void read_frontend(const Field& item) {
@@ -627,45 +579,142 @@ class Loader {
     AffinityFields affinity;
     bool mode_known = true;
     bool accept_proxy_known = true;
+    std::optional<Field> tls;
     const bool is_map = read_map(
-        item, Section::frontend,
-        {
-            {"name",
-             [&](const Field& f) {
-               set(f, to_name(f.value), frontend.name);
-               if (!frontend.name.empty())
-                 claim_name(frontend_names_, f, frontend.name, "frontend");
-             }},
-            {"listen", [&](const Field& f) { read_listen(f, frontend); }},
-            {"mode",
-             [&](const Field& f) {
-               const std::optional<Mode> mode =
-                   take(f, to_choice<Mode>(f.value, {{"tcp", Mode::tcp}, {"http", Mode::http}}));
-               if (mode) frontend.mode = *mode;
-               mode_known = mode.has_value();
-             }},
-            {"pool",
-             [&](const Field& f) {
-               marks.pool = f.mark;
-               set(f, to_text(f.value), frontend.pool);
-             }},
-            {"idle_timeout",
-             [&](const Field& f) { set(f, to_duration(f.value), frontend.idle_timeout); }},
-            {"accept_proxy",
-             [&](const Field& f) {
-               const std::optional<bool> accept = take(f, to_bool(f.value));
-               if (accept) frontend.accept_proxy = *accept;
-               accept_proxy_known = accept.has_value();
-             }},
-            {"affinity",
-             [&](const Field& f) { affinity = read_affinity(f, frontend.affinity, marks); }},
-        });
+        item, {
+                  {"name",
+                   [&](const Field& f) {
+                     set(f, to_name(f.value), frontend.name);
+                     if (!frontend.name.empty())
+                       claim_name(frontend_names_, f, frontend.name, "frontend");
+                   }},
+                  {"listen", [&](const Field& f) { read_listen(f, frontend); }},
+                  {"mode",
+                   [&](const Field& f) {
+                     const std::optional<Mode> mode = take(
+                         f, to_choice<Mode>(f.value, {{"tcp", Mode::tcp}, {"http", Mode::http}}));
+                     if (mode) frontend.mode = *mode;
+                     mode_known = mode.has_value();
+                   }},
+                  {"pool",
+                   [&](const Field& f) {
+                     marks.pool = f.mark;
+                     set(f, to_text(f.value), frontend.pool);
+                   }},
+                  {"idle_timeout",
+                   [&](const Field& f) { set(f, to_duration(f.value), frontend.idle_timeout); }},
+                  {"accept_proxy",
+                   [&](const Field& f) {
+                     const std::optional<bool> accept = take(f, to_bool(f.value));
+                     if (accept) frontend.accept_proxy = *accept;
+                     accept_proxy_known = accept.has_value();
+                   }},
+                  {"affinity",
+                   [&](const Field& f) { affinity = read_affinity(f, frontend.affinity, marks); }},
+                  {"tls", [&](const Field& f) { tls = f; }},
+              });
     if (is_map) {
       require(item, {"name", "listen", "pool"});
       check_affinity_against_frontend(frontend, affinity, mode_known, accept_proxy_known);
     }
+    // Read after the map: whether TLS makes sense depends on `mode`, wherever it was written.
+    if (tls && mode_known && frontend.mode != Mode::http) {
+      error(tls->key_mark, tls->path,
+            "needs mode: http (mode is tcp); a tcp relay passes TLS through to the servers "
+            "untouched, and terminating it is only useful to read cookies");
+    } else if (tls) {
+      frontend.tls = read_frontend_tls(*tls);
+    }
     config_.frontends.push_back(std::move(frontend));
     frontend_marks_.push_back(marks);
+  }
+
+  // `tls:` of a frontend: one certificate (`cert`, `key`) or several (`certificates`).
+  FrontendTls read_frontend_tls(const Field& map) {
+    FrontendTls tls;
+    std::optional<Field> cert, key, list;
+    const bool is_map = read_map(
+        map, {
+                 {"cert", [&](const Field& f) { cert = f; }},
+                 {"key", [&](const Field& f) { key = f; }},
+                 {"certificates", [&](const Field& f) { list = f; }},
+                 {"min_version",
+                  [&](const Field& f) {
+                    set(f,
+                        to_choice<TlsVersion>(
+                            f.value, {{"1.2", TlsVersion::tls12}, {"1.3", TlsVersion::tls13}}),
+                        tls.min_version);
+                  }},
+             });
+    if (!is_map) return tls;
+    if (list && (cert || key)) {
+      error(list->key_mark, list->path,
+            "either cert and key (one certificate) or certificates (several), not both");
+    } else if (list) {
+      for_each_item(*list, "certificates ({ cert: FILE, key: FILE })", [&](const Field& item) {
+        std::optional<Field> item_cert, item_key;
+        if (!read_map(item, {
+                                {"cert", [&](const Field& f) { item_cert = f; }},
+                                {"key", [&](const Field& f) { item_key = f; }},
+                            }))
+          return;
+        require(item, {"cert", "key"});
+        if (item_cert && item_key) read_certificate_files(item, *item_cert, *item_key, tls);
+      });
+      if (list->value.IsSequence() && list->value.size() == 0)
+        error(list->mark, list->path, "at least one certificate is required");
+    } else if (cert || key) {
+      require(map, {"cert", "key"});
+      if (cert && key) read_certificate_files(map, *cert, *key, tls);
+    } else {
+      error(map.mark, map.path, "needs a certificate: cert and key, or certificates");
+    }
+    return tls;
+  }
+
+  void read_certificate_files(const Field& item, const Field& cert, const Field& key,
+                              FrontendTls& tls) {
+    const std::optional<std::string> cert_path = take(cert, to_text(cert.value));
+    const std::optional<std::string> key_path = take(key, to_text(key.value));
+    if (!cert_path || !key_path) return;
+    if (!options_.read_files) {
+      error(cert.mark, cert.path, "files are not read here");
+      return;
+    }
+    bool key_at_fault = false;
+    Parsed<TlsCertificate> read =
+        read_certificate(next_to_config(*cert_path, file_).string(),
+                         next_to_config(*key_path, file_).string(), key_at_fault);
+    if (!read.ok()) {
+      const Field& blamed = key_at_fault ? key : cert;
+      error(blamed.mark, blamed.path, read.error);
+      return;
+    }
+    read.value->mark = item.mark;
+    tls.certificates.push_back(std::move(*read.value));
+  }
+
+  // `tls:` of a pool. `enabled` must be written: a block only for https checks' settings and one
+  // that re-encrypts traffic must not be told apart by a default.
+  void read_pool_tls(const Field& map, PoolTls& tls) {
+    const bool is_map = read_map(
+        map, {
+                 {"enabled", [&](const Field& f) { set(f, to_bool(f.value), tls.enabled); }},
+                 {"verify", [&](const Field& f) { set(f, to_bool(f.value), tls.verify); }},
+                 {"ca",
+                  [&](const Field& f) {
+                    const std::optional<std::string> path = take(f, to_text(f.value));
+                    if (!path) return;
+                    tls.ca_file = *path;
+                    if (!options_.read_files) {
+                      error(f.mark, f.path, "files are not read here");
+                      return;
+                    }
+                    set(f, read_ca_bundle(next_to_config(*path, file_).string()), tls.ca_pem);
+                  }},
+                 {"sni", [&](const Field& f) { set(f, to_check_host(f.value), tls.sni); }},
+             });
+    if (is_map) require(map, {"enabled"});
   }
 
   void read_listen(const Field& field, FrontendConfig& frontend) {
@@ -700,7 +749,7 @@ class Loader {
     AffinityFields fields;
     marks.affinity_ipv4_mask = marks.affinity_ipv6_mask = map.key_mark;
     marks.affinity_timeout = marks.affinity_table_size = map.key_mark;
-    read_map(map, Section::affinity,
+    read_map(map,
              {
                  {"type",
                   [&](const Field& f) {
@@ -774,7 +823,7 @@ class Loader {
   }
 
   void read_cookie(const Field& map, CookieConfig& cookie) {
-    read_map(map, Section::cookie,
+    read_map(map,
              {
                  {"name", [&](const Field& f) { set(f, to_cookie_name(f.value), cookie.name); }},
                  {"httponly", [&](const Field& f) { set(f, to_bool(f.value), cookie.httponly); }},
@@ -832,7 +881,7 @@ class Loader {
     PoolConfig pool;
     pool.mark = item.mark;
     const bool is_map = read_map(
-        item, Section::pool,
+        item,
         {
             {"name",
              [&](const Field& f) {
@@ -867,6 +916,7 @@ class Loader {
                    pool.max_connections);
              }},
             {"health", [&](const Field& f) { read_health(f, pool); }},
+            {"tls", [&](const Field& f) { read_pool_tls(f, pool.tls); }},
         });
     if (is_map) require(item, {"name", "servers"});
     config_.pools.push_back(std::move(pool));
@@ -879,16 +929,17 @@ class Loader {
     bool type_known = !(map.value.IsMap() && map.value["type"].IsDefined());
     bool timing_known = true;
     std::optional<Field> timeout_written, interval_written, observe_written;
-    std::vector<Field> http_only;  // keys meaningless unless type is http
+    std::vector<Field> http_only;  // keys meaningless unless type is http or https
     const bool is_map = read_map(
-        map, Section::health,
+        map,
         {
             {"type",
              [&](const Field& f) {
-               if (std::optional<Type> type = take(
-                       f, to_choice<Type>(
-                              f.value,
-                              {{"tcp", Type::tcp}, {"http", Type::http}, {"none", Type::none}}))) {
+               if (std::optional<Type> type =
+                       take(f, to_choice<Type>(f.value, {{"tcp", Type::tcp},
+                                                         {"http", Type::http},
+                                                         {"https", Type::https},
+                                                         {"none", Type::none}}))) {
                  health.type = *type;
                  type_known = true;
                }
@@ -937,11 +988,12 @@ class Loader {
     if (!is_map) return;
     pool.health_configured = true;
 
-    if (type_known && health.type != Type::http) {
+    if (type_known && health.type != Type::http && health.type != Type::https) {
       // A check that is not what the operator meant (a typo'd or forgotten `type: http`).
       for (const Field& f : http_only) {
-        error(f.key_mark, f.path,
-              std::string("only for http checks (type is ") + to_string(health.type) + ")");
+        error(
+            f.key_mark, f.path,
+            std::string("only for http and https checks (type is ") + to_string(health.type) + ")");
       }
     }
     if (type_known && health.type == Type::none) {
@@ -974,31 +1026,30 @@ class Loader {
       ServerConfig server;
       server.mark = item.mark;
       const bool is_map = read_map(
-          item, Section::server,
-          {
-              {"name",
-               [&](const Field& f) {
-                 set(f, to_name(f.value), server.name);
-                 if (!server.name.empty()) claim_name(names, f, server.name, "server");
-               }},
-              {"address",
-               [&](const Field& f) {
-                 set(f, to_address(f.value, PortZero::refused, host_names()), server.address);
-               }},
-              {"weight",
-               [&](const Field& f) {
-                 set(f, to_integer<std::uint32_t>(f.value, 1, 256), server.weight);
-               }},
-              {"send_proxy",
-               [&](const Field& f) {
-                 // Read as text: `off` is YAML 1.1 for false, but here it names a choice.
-                 set(f,
-                     to_choice<SendProxy>(
-                         f.value,
-                         {{"off", SendProxy::off}, {"v1", SendProxy::v1}, {"v2", SendProxy::v2}}),
-                     server.send_proxy);
-               }},
-          });
+          item, {
+                    {"name",
+                     [&](const Field& f) {
+                       set(f, to_name(f.value), server.name);
+                       if (!server.name.empty()) claim_name(names, f, server.name, "server");
+                     }},
+                    {"address",
+                     [&](const Field& f) {
+                       set(f, to_address(f.value, PortZero::refused, host_names()), server.address);
+                     }},
+                    {"weight",
+                     [&](const Field& f) {
+                       set(f, to_integer<std::uint32_t>(f.value, 1, 256), server.weight);
+                     }},
+                    {"send_proxy",
+                     [&](const Field& f) {
+                       // Read as text: `off` is YAML 1.1 for false, but here it names a choice.
+                       set(f,
+                           to_choice<SendProxy>(f.value, {{"off", SendProxy::off},
+                                                          {"v1", SendProxy::v1},
+                                                          {"v2", SendProxy::v2}}),
+                           server.send_proxy);
+                     }},
+                });
       if (is_map) require(item, {"name", "address"});
       pool.servers.push_back(std::move(server));
     });

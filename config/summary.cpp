@@ -56,7 +56,7 @@ void describe_health(std::ostream& out, const HealthConfig& health) {
   out << "health " << to_string(health.type);
   if (health.type == HealthConfig::Type::none) return;
   out << " port " << (health.port == 0 ? "(server's)" : std::to_string(health.port));
-  if (health.type == HealthConfig::Type::http) {
+  if (health.type == HealthConfig::Type::http || health.type == HealthConfig::Type::https) {
     out << " GET " << health.path << " Host "
         << (health.host.empty() ? "(server's address)" : health.host) << " expect "
         << describe(health.expect_status);

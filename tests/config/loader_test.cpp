@@ -1,4 +1,6 @@
 #include "config/loader.h"
+#include "config/tls_files.h"
+#include "tests/tls/test_certs.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -285,9 +287,7 @@ const BadConfig kBadConfigs[] = {
      "\"127.0.0.1:8443\" is already listened on by frontends[0].listen (line 4)"},
     {"bad_mask_range.yaml", 8, 18, "frontends[0].affinity.ipv4_mask", "\"33\" is not in 0..32"},
     {"bad_weight_zero.yaml", 9, 58, "pools[0].servers[0].weight", "\"0\" is not in 1..256"},
-    {"bad_not_supported_health_https.yaml", 12, 13, "pools[0].health.type",
-     "type https: not supported yet"},
-    {"bad_not_supported_tls.yaml", 6, 5, "frontends[0].tls", "not supported yet"},
+    {"bad_tls_on_tcp.yaml", 6, 5, "frontends[0].tls", "needs mode: http (mode is tcp)"},
     {"bad_state_file_no_directory.yaml", 2, 13, "state_file",
      "directory \"/nonexistent-tether-dir\" does not exist"},
     // yaml-cpp notices the unclosed list of line 4 at the next key.
@@ -301,7 +301,7 @@ const BadConfig kBadConfigs[] = {
     {"bad_health_expect_status_code.yaml", 12, 22, "pools[0].health.expect_status",
      "status 600 in \"600\" is not in 100..599"},
     {"bad_health_path_on_tcp.yaml", 12, 7, "pools[0].health.path",
-     "only for http checks (type is tcp)"},
+     "only for http and https checks (type is tcp)"},
     {"bad_health_timeout_over_interval.yaml", 12, 16, "pools[0].health.timeout",
      "10s is longer than interval 5s"},
     {"bad_health_rise_zero.yaml", 11, 13, "pools[0].health.rise", "\"0\" is not in 1..100"},
@@ -563,16 +563,18 @@ INSTANTIATE_TEST_SUITE_P(
                    "\"200-399\", \"200\" or \"200,204,300-399\", got a list"},
         InlineCase{"    health: { type: http, expect_status: \"100-599\" }", ""},
         // A typo'd or forgotten `type: http` is caught rather than probing something else.
-        InlineCase{"    health: { type: tcp, host: pool.contoso.net }",
-                   "inline.yaml:9:26: pools[0].health.host: only for http checks (type is tcp)"},
-        InlineCase{"    health: { type: none, expect_status: \"200\" }",
-                   "inline.yaml:9:27: pools[0].health.expect_status: only for http checks (type is "
-                   "none)"},
+        InlineCase{
+            "    health: { type: tcp, host: pool.contoso.net }",
+            "inline.yaml:9:26: pools[0].health.host: only for http and https checks (type is tcp)"},
+        InlineCase{
+            "    health: { type: none, expect_status: \"200\" }",
+            "inline.yaml:9:27: pools[0].health.expect_status: only for http and https checks "
+            "(type is none)"},
         // A type that is itself wrong is reported once; the keys after it are not judged by it.
         InlineCase{"    health: { type: htp, path: /x }",
-                   "inline.yaml:9:21: pools[0].health.type: expected tcp|http|none, got \"htp\""},
-        InlineCase{"    health: { type: https, path: /x }",
-                   "inline.yaml:9:21: pools[0].health.type: type https: not supported yet"},
+                   "inline.yaml:9:21: pools[0].health.type: expected tcp|http|https|none, got "
+                   "\"htp\""},
+        InlineCase{"    health: { type: https, path: /x, host: pool.contoso.test }", ""},
         // Observing real traffic can only mark servers down; without checks none comes back.
         InlineCase{"    health: { type: none, observe: true }",
                    "inline.yaml:9:36: pools[0].health.observe: true needs checks to bring a server "
@@ -897,17 +899,135 @@ TEST(CookieKey, MustBeReadableLongEnoughAndNotHuge) {
             std::vector<std::string>{at + "expected a file path, got \"\""});
 }
 
-// ---- what stays refused ----
+// ---- tls (frontends and pools) ----
 
-// The features SPEC §3 describes but this build lacks are refused, never silently ignored.
-TEST(NotSupportedYet, TlsAndHttpsChecksAreStillRefused) {
-  EXPECT_EQ(errors_of(kFrontend + "    mode: http\n    tls: { certificates: [] }\n" + kPool),
-            std::vector<std::string>{"inline.yaml:6:5: frontends[0].tls: not supported yet"});
-  EXPECT_EQ(errors_of(kFrontend + kPool + "    tls: { enabled: true }\n"),
-            std::vector<std::string>{"inline.yaml:9:5: pools[0].tls: not supported yet"});
-  EXPECT_EQ(errors_of(kFrontend + kPool + "    health: { type: https }\n"),
+std::string http_frontend_with_tls(const std::string& tls) {
+  return kFrontend + "    mode: http\n    tls: " + tls + "\n" + kPool;
+}
+
+TEST(FrontendTls, OneCertificateIsReadWithItsNamesAndExpiry) {
+  const auto& certs = test::test_certs();
+  const LoadResult result = load_string(
+      http_frontend_with_tls("{ cert: " + certs.cert("ext") + ", key: " + certs.key("ext") + " }"),
+      "inline.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  const auto& tls = result.config->frontends[0].tls;
+  ASSERT_TRUE(tls.has_value());
+  EXPECT_EQ(tls->min_version, TlsVersion::tls12);
+  ASSERT_EQ(tls->certificates.size(), 1u);
+  const TlsCertificate& cert = tls->certificates[0];
+  EXPECT_EQ(cert.names, (std::vector<std::string>{"ext.contoso.test", "localhost"}));
+  EXPECT_NE(cert.cert_pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_NE(cert.key_pem.find("PRIVATE KEY"), std::string::npos);
+  const auto days_left = std::chrono::duration_cast<std::chrono::hours>(
+                             cert.not_after - std::chrono::system_clock::now())
+                             .count() /
+                         24;
+  EXPECT_GE(days_left, 823);  // made with -days 825 just now
+  EXPECT_LE(days_left, 825);
+}
+
+TEST(FrontendTls, SeveralCertificatesKeepTheirOrderAndARelativePathIsNextToTheConfig) {
+  const auto& certs = test::test_certs();
+  const LoadResult result =
+      load_string(http_frontend_with_tls("\n      min_version: \"1.3\"\n      certificates:\n"
+                                         "        - { cert: ext.pem, key: ext.key }\n"
+                                         "        - { cert: int.pem, key: int.key }"),
+                  certs.path("tether.yaml"));
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  const auto& tls = *result.config->frontends[0].tls;
+  EXPECT_EQ(tls.min_version, TlsVersion::tls13);
+  ASSERT_EQ(tls.certificates.size(), 2u);
+  EXPECT_EQ(tls.certificates[0].cert_file, certs.cert("ext"));
+  EXPECT_EQ(tls.certificates[1].names,
+            (std::vector<std::string>{"int.contoso.test", "*.int.contoso.test"}));
+}
+
+TEST(FrontendTls, BadFilesAreRefusedAtTheKeyThatNamesThem) {
+  const auto& certs = test::test_certs();
+  const auto errors = [&](const std::string& tls) {
+    return load_string(http_frontend_with_tls(tls), certs.path("tether.yaml")).errors;
+  };
+  const std::string dir = certs.dir + "/";
+  // int.key is a good key, but not ext.pem's.
+  EXPECT_EQ(errors("{ cert: ext.pem, key: int.key }"),
+            std::vector<std::string>{dir + "tether.yaml:6:32: frontends[0].tls.key: \"" + dir +
+                                     "int.key\" is not the key of the certificate in \"" + dir +
+                                     "ext.pem\""});
+  EXPECT_EQ(errors("{ cert: ext.key, key: ext.key }"),
+            std::vector<std::string>{dir + "tether.yaml:6:18: frontends[0].tls.cert: \"" + dir +
+                                     "ext.key\" holds no PEM certificate"});
+  EXPECT_EQ(errors("{ cert: ext.pem, key: ext.pem }")[0].find("frontends[0].tls.key: \"" + dir +
+                                                              "ext.pem\" holds no usable PEM "
+                                                              "private key"),
+            dir.size() + std::string("tether.yaml:6:32: ").size());
+  EXPECT_EQ(
+      errors("{ cert: missing.pem, key: ext.key }"),
+      std::vector<std::string>{dir + "tether.yaml:6:18: frontends[0].tls.cert: cannot read \"" +
+                               dir + "missing.pem\": No such file or directory"});
+  EXPECT_EQ(errors("{ cert: ext.pem }"),
+            std::vector<std::string>{dir + "tether.yaml:6:10: frontends[0].tls.key: missing "
+                                           "(required)"});
+  EXPECT_EQ(errors("{ certificates: [] }"),
+            std::vector<std::string>{dir + "tether.yaml:6:26: frontends[0].tls.certificates: at "
+                                           "least one certificate is required"});
+  EXPECT_EQ(errors("{ min_version: \"1.1\", cert: ext.pem, key: ext.key }"),
+            std::vector<std::string>{dir + "tether.yaml:6:25: frontends[0].tls.min_version: "
+                                           "expected 1.2|1.3, got \"1.1\""});
+  EXPECT_EQ(errors("{ min_version: \"1.3\" }"),
+            std::vector<std::string>{dir + "tether.yaml:6:10: frontends[0].tls: needs a "
+                                           "certificate: cert and key, or certificates"});
+  EXPECT_EQ(
+      errors("{ cert: ext.pem, key: ext.key, certificates: [{ cert: ext.pem, key: ext.key }] }"),
+      std::vector<std::string>{dir + "tether.yaml:6:41: frontends[0].tls.certificates: either cert "
+                                     "and key (one certificate) or certificates (several), not "
+                                     "both"});
+}
+
+TEST(PoolTls, SettingsAreReadAndEnabledMustBeWritten) {
+  const auto& certs = test::test_certs();
+  const LoadResult result =
+      load_string(kFrontend + kPool +
+                      "    tls: { enabled: true, ca: ca.pem, sni: pool.contoso.test }\n"
+                      "    health: { type: https, port: 5061, path: /healthz }\n",
+                  certs.path("tether.yaml"));
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  const PoolConfig& pool = result.config->pools[0];
+  EXPECT_TRUE(pool.tls.enabled);
+  EXPECT_TRUE(pool.tls.verify);
+  EXPECT_EQ(pool.tls.ca_file, "ca.pem");
+  EXPECT_NE(pool.tls.ca_pem.find("BEGIN CERTIFICATE"), std::string::npos);
+  EXPECT_EQ(pool.tls.sni, "pool.contoso.test");
+  EXPECT_EQ(pool.health.type, HealthConfig::Type::https);
+  EXPECT_EQ(pool.health.path, "/healthz");
+
+  // Without a tls block: no re-encryption, and https checks verify against the system's CAs.
+  const LoadResult plain = load_string(kFrontend + kPool, "inline.yaml");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain.config->pools[0].tls.enabled);
+  EXPECT_TRUE(plain.config->pools[0].tls.verify);
+
+  const auto errors = [&](const std::string& tls) {
+    return load_string(kFrontend + kPool + "    tls: " + tls + "\n", certs.path("tether.yaml"))
+        .errors;
+  };
+  const std::string at = certs.dir + "/tether.yaml:9:";
+  EXPECT_EQ(errors("{ verify: false }"),
+            std::vector<std::string>{at + "10: pools[0].tls.enabled: missing (required)"});
+  EXPECT_EQ(errors("{ enabled: true, ca: ext.key }"),
+            std::vector<std::string>{at + "31: pools[0].tls.ca: \"" + certs.dir +
+                                     "/ext.key\" holds no PEM certificate"});
+  EXPECT_EQ(errors("{ enabled: yes please }"),
             std::vector<std::string>{
-                "inline.yaml:9:21: pools[0].health.type: type https: not supported yet"});
+                at + "21: pools[0].tls.enabled: expected true or false, got \"yes please\""});
+}
+
+TEST(TlsNames, AWildcardCoversExactlyOneLabel) {
+  EXPECT_TRUE(tls_name_matches("ext.contoso.test", "EXT.contoso.test"));
+  EXPECT_TRUE(tls_name_matches("*.int.contoso.test", "lyncweb.int.contoso.test"));
+  EXPECT_FALSE(tls_name_matches("*.int.contoso.test", "int.contoso.test"));
+  EXPECT_FALSE(tls_name_matches("*.int.contoso.test", "a.b.int.contoso.test"));
+  EXPECT_FALSE(tls_name_matches("ext.contoso.test", "ext.contoso.test.evil"));
 }
 
 // ---- state_file ----
