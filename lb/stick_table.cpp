@@ -9,6 +9,7 @@
 #include <cassert>
 #include <cstring>
 #include <new>
+#include <vector>
 
 namespace tether::lb {
 
@@ -33,16 +34,18 @@ struct StickTable::Slot {
 };
 static_assert(sizeof(StickTable::Slot) == 32);
 
-// Every shard's slots in one anonymous mapping: untouched pages cost no memory, so a table
-// uses memory as entries arrive; large tables ask for transparent huge pages, because at a
-// million entries a lookup otherwise pays a TLB miss on top of its cache miss.
+// Every shard's slots in one anonymous mapping, reserved for the whole capacity: untouched pages
+// cost no memory, and a shard uses only the start of its region until it grows (see Shard), so
+// the table's memory follows the entries it holds. Transparent huge pages are asked for once the
+// table is a quarter full: at a million entries a lookup otherwise pays a TLB miss on top of its
+// cache miss, but asked from the start they would make every shard's first entry fault in 2 MiB.
 class StickTable::SlotArena {
  public:
   explicit SlotArena(std::uint64_t slots)
       : bytes_(std::max<std::uint64_t>(slots * sizeof(Slot), 1)) {
-    void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
-    if (bytes_ >= kHugePage) ::madvise(p, bytes_, MADV_HUGEPAGE);  // advice: may be refused
     base_ = static_cast<Slot*>(p);
   }
   ~SlotArena() { ::munmap(base_, bytes_); }
@@ -50,10 +53,17 @@ class StickTable::SlotArena {
   SlotArena& operator=(const SlotArena&) = delete;
   Slot* base() const { return base_; }
 
+  // Once, from whichever thread gets here first; the advice may be refused.
+  void ask_for_huge_pages() {
+    if (bytes_ < kHugePage || huge_.load(std::memory_order_relaxed)) return;
+    if (!huge_.exchange(true, std::memory_order_relaxed)) ::madvise(base_, bytes_, MADV_HUGEPAGE);
+  }
+
  private:
   static constexpr std::uint64_t kHugePage = 2 << 20;
   std::uint64_t bytes_;
   Slot* base_;
+  std::atomic<bool> huge_{false};
 };
 
 // One shard: an open-addressing table (linear probing, backward-shift deletion, load ≤ 3/4)
@@ -66,6 +76,11 @@ class StickTable::SlotArena {
 // all of its slots when it has at most kExactSlots of them (exact LRU), else among kSample
 // entries from a position the new key chooses (Redis's approximation; the victim is nearly
 // always among the oldest few percent).
+//
+// A shard starts with kInitialSlots of its region and doubles, rehashing under its lock, when an
+// insert would pass the 3/4 load, up to the slots its capacity needs: the table's memory grows with
+// its entries (32 to 64 bytes each at the most) instead of being touched for the whole capacity at
+// the first clients. It never shrinks; an idle table's entries expire, its slots stay.
 class StickTable::Shard {
  public:
   static std::uint64_t slots_for(std::uint32_t capacity) {
@@ -73,7 +88,11 @@ class StickTable::Shard {
   }
 
   Shard(std::uint32_t capacity, Slot* slots)
-      : capacity_(capacity), slots_(slots_for(capacity)), mask_(slots_ - 1), slot_(slots) {}
+      : capacity_(capacity),
+        max_slots_(slots_for(capacity)),
+        slots_(std::min(max_slots_, kInitialSlots)),
+        mask_(slots_ - 1),
+        slot_(slots) {}
 
   struct Key {
     std::uint64_t words[2];
@@ -110,11 +129,11 @@ class StickTable::Shard {
   // says the table as a whole is; returns whether it did.
   bool insert(const Key& key, std::uint32_t server, Clock::rep now, bool table_full) {
     const bool evict = count_ > 0 && (count_ == capacity_ || table_full);
-    if (evict) erase(victim(key.tag));
-    std::uint64_t i = home(key.tag);
-    while (slot_[i].tag != 0)
-      i = (i + 1) & mask_;
-    slot_[i] = {{key.words[0], key.words[1]}, key.tag, server, now};
+    if (evict)
+      erase(victim(key.tag));
+    else if ((std::uint64_t{count_} + 1) * 4 > slots_ * 3 && slots_ < max_slots_)
+      grow();
+    place({{key.words[0], key.words[1]}, key.tag, server, now});
     ++count_;
     return evict;
   }
@@ -163,10 +182,33 @@ class StickTable::Shard {
   static constexpr std::uint64_t kExactSlots = 256;
   static constexpr unsigned kSample = 8;
 
+  static constexpr std::uint64_t kInitialSlots = 512;  // 16 KiB
+
   std::uint64_t home(std::uint32_t tag) const { return (tag >> 2) & mask_; }
 
+  void place(const Slot& entry) {
+    std::uint64_t i = home(entry.tag);
+    while (slot_[i].tag != 0)
+      i = (i + 1) & mask_;
+    slot_[i] = entry;
+  }
+
+  // Doubles the slots in use, in place: the live entries are set aside, the slots cleared and the
+  // entries placed again by the new mask.
+  void grow() {
+    std::vector<Slot> live;
+    live.reserve(count_);
+    for (std::uint64_t i = 0; i < slots_; ++i)
+      if (slot_[i].tag != 0) live.push_back(slot_[i]);
+    std::memset(static_cast<void*>(slot_), 0, slots_ * sizeof(Slot));
+    slots_ *= 2;
+    mask_ = slots_ - 1;
+    for (const Slot& entry : live)
+      place(entry);
+  }
+
   std::uint64_t victim(std::uint32_t tag) const {
-    const bool exact = slots_ <= kExactSlots;
+    const bool exact = max_slots_ <= kExactSlots;
     std::uint64_t i = exact ? 0 : home(tag * 0x9E3779B9u);  // away from the new key's run
     std::uint64_t oldest = kNil;
     for (std::uint64_t seen = 0, visited = 0; visited < slots_; i = (i + 1) & mask_, ++visited) {
@@ -178,9 +220,10 @@ class StickTable::Shard {
   }
 
   const std::uint32_t capacity_;
-  const std::uint64_t slots_;
-  const std::uint64_t mask_;
-  Slot* const slot_;  // slots_ of them, in the table's arena
+  const std::uint64_t max_slots_;  // this shard's region of the arena
+  std::uint64_t slots_;            // in use: the start of the region
+  std::uint64_t mask_;
+  Slot* const slot_;
   std::uint32_t count_ = 0;
 };
 
@@ -248,11 +291,13 @@ void StickTable::pin(const AffinityKey& key, std::uint32_t server, Clock::time_p
     shard.set(position, server, t);
     return;
   }
-  const bool table_full = size_.load(std::memory_order_relaxed) >= capacity_;
-  if (shard.insert(k, server, t, table_full))
+  const std::size_t size = size_.load(std::memory_order_relaxed);
+  if (shard.insert(k, server, t, size >= capacity_)) {
     evictions_.fetch_add(1, std::memory_order_relaxed);
-  else
+  } else {
     size_.fetch_add(1, std::memory_order_relaxed);
+    if (size >= capacity_ / 4) arena_->ask_for_huge_pages();
+  }
 }
 
 std::size_t StickTable::expire(Clock::time_point now) {

@@ -2,7 +2,7 @@
 // Bounded: beyond `capacity` the least recently used entry is evicted (exactly LRU for tables of
 // up to 191 entries, sampled LRU beyond: see stick_table.cpp); an entry expires `timeout` after
 // its last use. Sharded (up to 64 shards) so workers on different keys rarely meet on a lock;
-// a hit touches one cache line of entry.
+// a hit touches one cache line of entry. Memory grows with the entries, not with the capacity.
 #pragma once
 
 #include <atomic>
