@@ -4,6 +4,7 @@
 
 #include "admin/metrics_text.h"
 #include "admin/status_json.h"
+#include "lb/certificate_expiry.h"
 
 namespace tether::admin {
 
@@ -14,6 +15,41 @@ constexpr auto relaxed = std::memory_order_relaxed;
 template <typename Atomic>
 std::uint64_t get(const Atomic& value) {
   return static_cast<std::uint64_t>(value.load(relaxed));
+}
+
+// TLS frontends: handshakes, and the certificates' expiry (docs/tls.md "Frontends" has the
+// alert rules).
+void tls_metrics(MetricsText& m, std::span<const std::unique_ptr<lb::Frontend>> frontends) {
+  m.family("tether_frontend_tls_handshakes_total", "counter",
+           "Client TLS handshakes by result: ok, failed (not TLS, a refused version or cipher, a "
+           "bad message), timeout (not finished in time), closed (the client left first).");
+  for (const auto& f : frontends) {
+    if (!f->tls) continue;
+    for (std::size_t r = 0; r < lb::kTlsHandshakeResults.size(); ++r)
+      m.sample({{"frontend", f->name()}, {"result", lb::kTlsHandshakeResults[r]}},
+               get(f->counters->tls_handshakes[r]));
+  }
+  const auto now = std::chrono::system_clock::now();
+  const auto each_certificate = [&](auto&& emit) {
+    for (const auto& f : frontends)
+      if (f->config.tls)
+        for (const auto& c : f->config.tls->certificates)
+          emit(*f, c);
+  };
+  m.family("tether_tls_certificate_expiry_timestamp_seconds", "gauge",
+           "A frontend certificate's notAfter, as a Unix time.");
+  each_certificate([&](const lb::Frontend& f, const config::TlsCertificate& c) {
+    m.sample({{"frontend", f.name()}, {"certificate", c.cert_file}},
+             static_cast<double>(
+                 std::chrono::duration_cast<std::chrono::seconds>(c.not_after.time_since_epoch())
+                     .count()));
+  });
+  m.family("tether_tls_certificate_expiring", "gauge",
+           "1 when a frontend certificate has expired or expires within 30 days, else 0.");
+  each_certificate([&](const lb::Frontend& f, const config::TlsCertificate& c) {
+    m.sample({{"frontend", f.name()}, {"certificate", c.cert_file}},
+             std::uint64_t{lb::expiring(c, now) ? 1u : 0u});
+  });
 }
 
 void frontend_metrics(MetricsText& m, const lb::Daemon& daemon) {
@@ -66,6 +102,7 @@ void frontend_metrics(MetricsText& m, const lb::Daemon& daemon) {
   for (const auto& f : frontends)
     if (f->config.mode == config::Mode::http)
       m.histogram({{"frontend", f->name()}}, f->request_time.snapshot());
+  tls_metrics(m, frontends);
 }
 
 void server_metrics(MetricsText& m, const lb::Daemon& daemon,

@@ -26,8 +26,27 @@ void write_frontend(JsonWriter& json, const lb::Daemon& daemon, const lb::Fronte
   json.field("mode", config::to_string(frontend.config.mode))
       .field("pool", frontend.pool.name())
       .field("active", frontend.active.load(std::memory_order_relaxed))
-      .field("accepted", frontend.accepted.load(std::memory_order_relaxed))
-      .end_object();
+      .field("accepted", frontend.accepted.load(std::memory_order_relaxed));
+  if (frontend.config.tls) {
+    json.key("tls").begin_object();
+    json.field("min_version", config::to_string(frontend.config.tls->min_version));
+    json.key("certificates").begin_array();
+    for (const auto& c : frontend.config.tls->certificates) {
+      json.begin_object().field("file", c.cert_file);
+      json.key("names").begin_array();
+      for (const auto& name : c.names)
+        json.value(name);
+      json.end_array();
+      json.field("not_after", format_time(c.not_after)).end_object();
+    }
+    json.end_array();
+    json.key("handshakes").begin_object();
+    for (std::size_t r = 0; r < lb::kTlsHandshakeResults.size(); ++r)
+      json.field(lb::kTlsHandshakeResults[r],
+                 frontend.counters->tls_handshakes[r].load(std::memory_order_relaxed));
+    json.end_object().end_object();
+  }
+  json.end_object();
 }
 
 void write_pool(JsonWriter& json, const lb::Daemon& daemon, const lb::Pool& pool,

@@ -1,4 +1,5 @@
 // summary(): what `tether --check` prints, one screen an operator can compare with intent.
+#include <ctime>
 #include <sstream>
 
 #include "config/duration.h"
@@ -66,6 +67,22 @@ void describe_health(std::ostream& out, const HealthConfig& health) {
       << (health.observe ? " observe" : " no observe");
 }
 
+// "  tls 1.2+  cert /etc/tether/ext.pem [ext.contoso.test,localhost] until 2028-02-25"
+void describe_tls(std::ostream& out, const FrontendTls& tls) {
+  out << "  tls " << to_string(tls.min_version) << "+";
+  for (const TlsCertificate& certificate : tls.certificates) {
+    out << "  cert " << certificate.cert_file << " [";
+    for (std::size_t i = 0; i < certificate.names.size(); ++i)
+      out << (i == 0 ? "" : ",") << certificate.names[i];
+    const std::time_t t = std::chrono::system_clock::to_time_t(certificate.not_after);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char date[16];
+    std::strftime(date, sizeof date, "%Y-%m-%d", &tm);
+    out << "] until " << date;
+  }
+}
+
 }  // namespace
 
 std::string summary(const Config& config) {
@@ -87,6 +104,7 @@ std::string summary(const Config& config) {
     }
     out << "  -> pool " << frontend.pool << "  idle " << off_or(frontend.idle_timeout) << "  ";
     describe_affinity(out, frontend.affinity);
+    if (frontend.tls) describe_tls(out, *frontend.tls);
     // Whose word about the client's address is taken; nothing when it is the connection's.
     const AffinityConfig& affinity = frontend.affinity;
     if (frontend.accept_proxy) {

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "config/loader.h"
+#include "lb/certificate_expiry.h"
 #include "lb/listener.h"
 #include "lb/moved_share.h"
 
@@ -83,6 +84,11 @@ void copy_entries(const StickTable& from, StickTable& to) {
     to.pin(e.key, e.server, e.used);
 }
 
+void warn_expiring_certificates(const config::Config& config) {
+  for (const auto& line : certificate_expiry_warnings(config, std::chrono::system_clock::now()))
+    spdlog::warn("{}", line);
+}
+
 std::string percent(double share) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f%%", share * 100.0);
@@ -108,6 +114,7 @@ Daemon::Daemon(config::Config config)
     const std::size_t index = pool_index(pools_, f.pool);
     frontends_.push_back(std::make_unique<Frontend>(f, *pools_[index], index));
   }
+  warn_expiring_certificates(config_);
   health_ = std::make_unique<health::Monitor>(control_, pools_);
   pool_slots_ = pools_.size();
   const unsigned n = worker_count_for(config_.threads);
@@ -285,7 +292,12 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
     std::shared_ptr<FrontendCounters> counters;
     for (const auto& old : frontends_)
       if (old->name() == f.name) counters = old->counters;
-    frontends.push_back(std::make_unique<Frontend>(f, *pools[index], index, std::move(counters)));
+    try {
+      frontends.push_back(std::make_unique<Frontend>(f, *pools[index], index, std::move(counters)));
+    } catch (const std::exception& e) {  // a certificate OpenSSL refuses
+      return refuse(config.file + ":" + std::to_string(f.mark.line) + ": frontend " + f.name +
+                    ": " + e.what());
+    }
   }
 
   // Listeners: an address a frontend of the same name listened on already is kept (handed over,
@@ -398,6 +410,7 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
   outcome.ok = true;
   spdlog::info("reload applied: configuration generation {}; hash space moved: {}", generation,
                moves);
+  warn_expiring_certificates(config_);
   watch_retired();
   return outcome;
 }

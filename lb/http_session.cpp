@@ -5,8 +5,12 @@
 #include <asio/detached.hpp>
 #include <asio/experimental/as_tuple.hpp>
 #include <asio/experimental/awaitable_operators.hpp>
+#include <asio/read.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+
+#include <spdlog/spdlog.h>
 
 #include "lb/access_log.h"
 #include "lb/client_address.h"
@@ -30,6 +34,12 @@ constexpr auto use_tuple = asio::experimental::as_tuple(asio::use_awaitable);
 // this (slowloris); HAProxy's advice for `timeout http-request` is of the same order.
 constexpr auto kMaxRequestHeadTime = std::chrono::seconds(30);
 constexpr auto kProxyHeaderTimeout = std::chrono::seconds(10);
+// A TLS client has this long (or idle_timeout, if shorter) to finish its handshake: a silent or
+// stalled one must not hold a connection and its TLS state longer.
+constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(10);
+// close_notify is only written, never waited for (the client may not answer): bounded anyway, in
+// case the client reads nothing any more.
+constexpr auto kTlsShutdownTimeout = std::chrono::seconds(1);
 constexpr std::size_t kMaxBuffer = http::kMaxHeadSize + 16 * 1024;
 constexpr std::size_t kReadSize = 16 * 1024;
 
@@ -184,6 +194,12 @@ void HttpSession::on_deadline() {
     case Phase::server_wait:
       if (active_server_) active_server_->stream.close();  // → retry, or 504
       break;
+    case Phase::tls_handshake:
+      close("tls_handshake_timeout");
+      break;
+    case Phase::tls_shutdown:
+      close("closed");
+      break;
     case Phase::proxy_header:
     case Phase::idle:
     case Phase::streaming:
@@ -195,7 +211,9 @@ void HttpSession::on_deadline() {
 // ---- the request loop -------------------------------------------------------------------------
 
 asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
+  // As HAProxy does, the PROXY header comes in the clear before TLS.
   if (frontend_.config.accept_proxy && !co_await read_proxy_header()) co_return;
+  if (frontend_.tls && !co_await tls_handshake()) co_return;
   while (!end_) {
     if (!co_await read_request_head()) break;
     Exchange x;
@@ -239,8 +257,47 @@ asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
     if (x.status != 0) log_request(x, x.status);
     if (!keep_going || x.close_client) break;
   }
+  // We end a TLS connection that is still sound (Connection: close): say so with close_notify.
+  if (!end_ && client_.tls()) co_await tls_shutdown();
   close(end_ ? end_ : "closed");
   if (private_connection_) private_connection_.reset();
+}
+
+asio::awaitable<bool> HttpSession::tls_handshake() {
+  const auto idle = frontend_.config.idle_timeout;
+  set_phase(Phase::tls_handshake, idle.count() > 0 ? std::min<std::chrono::steady_clock::duration>(
+                                                         idle, kTlsHandshakeTimeout)
+                                                   : kTlsHandshakeTimeout);
+  auto& tls = client_.start_tls(frontend_.tls->context());
+  auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, use_tuple);
+  if (!ec && !end_) {
+    frontend_.count_handshake(TlsHandshakeResult::ok);
+    co_return true;
+  }
+  if (end_ && !timed_out_) co_return false;  // stopping: not the client's doing
+  const bool went_away = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated ||
+                         ec == asio::error::connection_reset;
+  const auto result = timed_out_  ? TlsHandshakeResult::timeout
+                      : went_away ? TlsHandshakeResult::closed
+                                  : TlsHandshakeResult::failed;
+  frontend_.count_handshake(result);
+  spdlog::debug("frontend {}: TLS handshake with {} {}: {}", frontend_.name(),
+                peer_.address().to_string(), kTlsHandshakeResults[static_cast<std::size_t>(result)],
+                ec.message());
+  if (result == TlsHandshakeResult::closed && SSL_in_before(tls.native_handle()))
+    close("closed");  // connected and left without a byte (a TCP probe): counted, not logged
+  else if (result == TlsHandshakeResult::closed)
+    close("tls_handshake_closed");
+  else if (result == TlsHandshakeResult::failed)
+    close("tls_handshake_failed");
+  co_return false;  // a timeout was closed by the watchdog, as tls_handshake_timeout
+}
+
+asio::awaitable<void> HttpSession::tls_shutdown() {
+  set_phase(Phase::tls_shutdown, kTlsShutdownTimeout);
+  // As if the client's close_notify had come: OpenSSL then writes ours and does not wait for it.
+  SSL_set_shutdown(client_.tls()->native_handle(), SSL_RECEIVED_SHUTDOWN);
+  co_await client_.tls()->async_shutdown(use_tuple);
 }
 
 asio::awaitable<bool> HttpSession::read_proxy_header() {
@@ -258,6 +315,7 @@ asio::awaitable<bool> HttpSession::read_proxy_header() {
       case ProxyParse::complete:
         if (!header.local) peer_ = {canonical(header.source.address()), header.source.port()};
         in_.consume(header.size);
+        if (frontend_.tls) in_.clear();  // only peeked at: they are still the socket's
         co_return true;
       case ProxyParse::error:
         frontend_.refused.fetch_add(1, std::memory_order_relaxed);
@@ -266,13 +324,40 @@ asio::awaitable<bool> HttpSession::read_proxy_header() {
       case ProxyParse::incomplete:
         break;
     }
-    auto [ec, n] = co_await client_.async_read_some(in_.prepare(256, kMaxBuffer), use_tuple);
+    std::error_code ec;
+    if (frontend_.tls) {
+      ec = co_await read_proxy_bytes_exactly();
+    } else {
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await client_.async_read_some(in_.prepare(256, kMaxBuffer), use_tuple);
+      if (!ec) in_.commit(n);
+    }
     if (ec) {
       close(timed_out_ ? "proxy_timeout" : "client_gone");
       co_return false;
     }
-    in_.commit(n);
   }
+}
+
+asio::awaitable<std::error_code> HttpSession::read_proxy_bytes_exactly() {
+  // Peek, then take from the socket only what belongs to the header: everything peeked while the
+  // header is incomplete, and up to its end once it is complete. The peeked bytes past the end
+  // stay in in_ for the parse and are dropped after it.
+  std::array<char, 512> taken;
+  auto room = in_.prepare(taken.size(), kMaxBuffer);
+  auto [ec, n] = co_await client_.socket().async_receive(
+      asio::buffer(room, taken.size()), asio::socket_base::message_peek, use_tuple);
+  if (ec) co_return ec;
+  const std::size_t before = in_.size();
+  in_.commit(n);
+  ProxyHeader header;
+  std::string error;
+  std::size_t take = n;
+  if (parse_proxy_header(in_.readable(), header, error) == ProxyParse::complete)
+    take = header.size - before;
+  // The bytes are in the socket's buffer already: this read does not wait.
+  asio::read(client_.socket(), asio::buffer(taken, take), ec);
+  co_return ec;
 }
 
 asio::awaitable<bool> HttpSession::read_request_head() {

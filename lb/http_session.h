@@ -41,7 +41,16 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   void close(const char* reason) override;
 
  private:
-  enum class Phase { proxy_header, idle, request_head, connect, server_wait, streaming };
+  enum class Phase {
+    proxy_header,
+    tls_handshake,
+    idle,
+    request_head,
+    connect,
+    server_wait,
+    streaming,
+    tls_shutdown
+  };
   struct Route {
     Server* server = nullptr;
     Decision decision = Decision::none;
@@ -53,6 +62,10 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   asio::awaitable<void> run(std::shared_ptr<HttpSession> self);
   asio::awaitable<void> watchdog(std::shared_ptr<HttpSession> self);
   asio::awaitable<bool> read_proxy_header();
+  // Under TLS the PROXY header is read without a byte of what follows: those are TLS's.
+  asio::awaitable<std::error_code> read_proxy_bytes_exactly();
+  asio::awaitable<bool> tls_handshake();
+  asio::awaitable<void> tls_shutdown();
   asio::awaitable<bool> read_request_head();
   asio::awaitable<bool> serve(Exchange& x);
   Route route(const Exchange& x, std::span<const std::uint32_t> tried);
