@@ -268,6 +268,14 @@ asio::awaitable<bool> HttpSession::tls_handshake() {
   set_phase(Phase::tls_handshake, idle.count() > 0 ? std::min<std::chrono::steady_clock::duration>(
                                                          idle, kTlsHandshakeTimeout)
                                                    : kTlsHandshakeTimeout);
+  // A peer that connects and leaves without a byte (a TCP probe) is counted, not logged.
+  auto [wait_ec] = co_await client_.socket().async_wait(asio::socket_base::wait_read, use_tuple);
+  std::error_code available_ec;
+  if (!end_ && (wait_ec || client_.socket().available(available_ec) == 0 || available_ec)) {
+    frontend_.count_handshake(TlsHandshakeResult::closed);
+    close("closed");
+    co_return false;
+  }
   auto& tls = client_.start_tls(frontend_.tls->context());
   auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, use_tuple);
   if (!ec && !end_) {
@@ -284,9 +292,7 @@ asio::awaitable<bool> HttpSession::tls_handshake() {
   spdlog::debug("frontend {}: TLS handshake with {} {}: {}", frontend_.name(),
                 peer_.address().to_string(), kTlsHandshakeResults[static_cast<std::size_t>(result)],
                 ec.message());
-  if (result == TlsHandshakeResult::closed && SSL_in_before(tls.native_handle()))
-    close("closed");  // connected and left without a byte (a TCP probe): counted, not logged
-  else if (result == TlsHandshakeResult::closed)
+  if (result == TlsHandshakeResult::closed)
     close("tls_handshake_closed");
   else if (result == TlsHandshakeResult::failed)
     close("tls_handshake_failed");

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include "config/loader.h"
+#include "tests/tls/test_certs.h"
 
 namespace tether::config {
 namespace {
@@ -124,6 +127,39 @@ TEST(Summary, ShowsSendProxyOnlyWhenOn) {
                       "  server fe02  127.0.0.1:4444  weight 1  send_proxy v1\n"
                       "  server fe03  127.0.0.1:4445  weight 1\n"),
             std::string::npos)
+      << text;
+}
+
+TEST(Summary, ShowsATlsFrontendsCertificatesWithNamesAndExpiry) {
+  const auto& certs = test::test_certs();
+  const LoadResult result = load_string(
+      "frontends:\n  - name: web\n    listen: \"127.0.0.1:0\"\n    pool: web\n    mode: http\n"
+      "    tls:\n      min_version: \"1.3\"\n      certificates:\n"
+      "        - { cert: " +
+          certs.cert("ext") + ", key: " + certs.key("ext") +
+          " }\n"
+          "        - { cert: " +
+          certs.cert("int") + ", key: " + certs.key("int") +
+          " }\n"
+          "pools: [{ name: web, servers: [{ name: fe01, address: \"127.0.0.1:80\" }] }]\n",
+      "inline.yaml");
+  ASSERT_TRUE(result.ok()) << result.errors.front();
+  const auto date = [](std::chrono::system_clock::time_point t) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char text[16];
+    std::strftime(text, sizeof text, "%Y-%m-%d", &tm);
+    return std::string(text);
+  };
+  const auto& list = result.config->frontends[0].tls->certificates;
+  const std::string text = summary(*result.config);
+  EXPECT_NE(
+      text.find("affinity source /32 /64 timeout 20m table 1000000  tls 1.3+  cert " +
+                certs.cert("ext") + " [ext.contoso.test,localhost] until " +
+                date(list[0].not_after) + "  cert " + certs.cert("int") +
+                " [int.contoso.test,*.int.contoso.test] until " + date(list[1].not_after) + "\n"),
+      std::string::npos)
       << text;
 }
 

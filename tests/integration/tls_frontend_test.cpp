@@ -215,10 +215,11 @@ TEST(TlsFrontend, NonTlsAndUnfinishedClientsEndCleanlyCountedAndLogged) {
     auto socket = connect_from(io, "127.0.0.1", tether.endpoint());  // leaves mid-handshake
     asio::write(socket, asio::buffer(partial_hello));
   }
+  connect_from(io, "127.0.0.1", tether.endpoint()).close();  // a TCP probe: counted, not logged
 
   auto& daemon = tether.daemon();
   ASSERT_TRUE(
-      wait_until([&] { return handshakes(daemon, lb::TlsHandshakeResult::closed) == 1; }, 3s));
+      wait_until([&] { return handshakes(daemon, lb::TlsHandshakeResult::closed) == 2; }, 3s));
   EXPECT_EQ(handshakes(daemon, lb::TlsHandshakeResult::failed), 2u);
   EXPECT_EQ(handshakes(daemon, lb::TlsHandshakeResult::timeout), 2u);
   EXPECT_EQ(handshakes(daemon, lb::TlsHandshakeResult::ok), 0u);
