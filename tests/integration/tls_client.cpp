@@ -62,6 +62,7 @@ TlsClient::TlsClient(const asio::ip::tcp::endpoint& target, TlsClientOptions opt
     : tls_(make_context(options)), stream_(context_, tls_) {
   if (!options.server_name.empty())
     SSL_set_tlsext_host_name(stream_.native_handle(), options.server_name.c_str());
+  if (options.resume != nullptr) SSL_set_session(stream_.native_handle(), options.resume);
   std::error_code ec;
   stream_.next_layer().connect(target, ec);
   if (ec) throw std::runtime_error("connect: " + ec.message());
@@ -109,6 +110,28 @@ std::string TlsClient::alpn() {
 
 std::string TlsClient::version() {
   return SSL_get_version(stream_.native_handle());
+}
+
+bool TlsClient::resumed() {
+  return SSL_session_reused(stream_.native_handle()) == 1;
+}
+
+SSL_SESSION* TlsClient::session() {
+  return SSL_get1_session(stream_.native_handle());
+}
+
+std::error_code TlsClient::read_to_end() {
+  char sink[4096];
+  for (;;) {
+    const auto ec =
+        run([&](auto handler) { stream_.async_read_some(asio::buffer(sink), handler); });
+    if (ec) return ec;
+  }
+}
+
+std::error_code TlsClient::close_notify() {
+  SSL_set_shutdown(stream_.native_handle(), SSL_RECEIVED_SHUTDOWN);
+  return run([&](auto handler) { stream_.async_shutdown(handler); });
 }
 
 std::error_code TlsClient::write(const std::string& bytes) {

@@ -18,6 +18,7 @@ struct TlsClientOptions {
   int max_version = 0;
   std::string ciphers;  // OpenSSL cipher list for TLS ≤ 1.2; empty: the default
   std::vector<std::string> alpn;
+  SSL_SESSION* resume = nullptr;  // a session of an earlier connection to offer
 };
 
 struct TlsReply {
@@ -36,10 +37,19 @@ class TlsClient {
   std::string peer_subject(int nid);
   std::string alpn();     // "" when none was agreed
   std::string version();  // "TLSv1.3"...
+  bool resumed();
+  // This connection's session, for another to resume (the caller frees it with SSL_SESSION_free).
+  SSL_SESSION* session();
 
   std::error_code write(const std::string& bytes);
   TlsReply get(const std::string& path, const std::string& extra_headers = "");
   TlsReply read_reply();
+  // Reads until the connection ends: eof after the server's close_notify, stream_truncated
+  // when it closed TCP without one.
+  std::error_code read_to_end();
+  // Sends our close_notify without waiting for the server's: a clean end, after which OpenSSL
+  // keeps this connection's session resumable.
+  std::error_code close_notify();
   asio::ip::tcp::socket& socket() { return stream_.next_layer(); }
 
  private:
