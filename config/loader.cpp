@@ -1077,6 +1077,11 @@ class Loader {
                   "\" (pools: " + (known.empty() ? "none" : known) + ")");
         continue;
       }
+      if (frontend.mode == Mode::tcp && config_.find_pool(frontend.pool)->tls.enabled)
+        error(marks.pool, path + ".pool",
+              "pool \"" + frontend.pool +
+                  "\" has tls.enabled, but this frontend is mode tcp: tls to servers needs mode "
+                  "http frontends; a tcp relay passes bytes untouched");
       if (frontend.affinity.type == AffinityType::none) continue;  // never touches the table
       const auto [first, inserted] = first_user.emplace(frontend.pool, i);
       if (inserted) continue;

@@ -288,6 +288,9 @@ const BadConfig kBadConfigs[] = {
     {"bad_mask_range.yaml", 8, 18, "frontends[0].affinity.ipv4_mask", "\"33\" is not in 0..32"},
     {"bad_weight_zero.yaml", 9, 58, "pools[0].servers[0].weight", "\"0\" is not in 1..256"},
     {"bad_tls_on_tcp.yaml", 6, 5, "frontends[0].tls", "needs mode: http (mode is tcp)"},
+    {"bad_pool_tls_on_tcp.yaml", 5, 11, "frontends[0].pool",
+     "pool \"fe\" has tls.enabled, but this frontend is mode tcp: tls to servers needs mode "
+     "http frontends; a tcp relay passes bytes untouched"},
     {"bad_state_file_no_directory.yaml", 2, 13, "state_file",
      "directory \"/nonexistent-tether-dir\" does not exist"},
     // yaml-cpp notices the unclosed list of line 4 at the next key.
@@ -987,7 +990,7 @@ TEST(FrontendTls, BadFilesAreRefusedAtTheKeyThatNamesThem) {
 TEST(PoolTls, SettingsAreReadAndEnabledMustBeWritten) {
   const auto& certs = test::test_certs();
   const LoadResult result =
-      load_string(kFrontend + kPool +
+      load_string(kFrontend + "    mode: http\n" + kPool +
                       "    tls: { enabled: true, ca: ca.pem, sni: pool.contoso.test }\n"
                       "    health: { type: https, port: 5061, path: /healthz }\n",
                   certs.path("tether.yaml"));
@@ -1008,10 +1011,11 @@ TEST(PoolTls, SettingsAreReadAndEnabledMustBeWritten) {
   EXPECT_TRUE(plain.config->pools[0].tls.verify);
 
   const auto errors = [&](const std::string& tls) {
-    return load_string(kFrontend + kPool + "    tls: " + tls + "\n", certs.path("tether.yaml"))
+    return load_string(kFrontend + "    mode: http\n" + kPool + "    tls: " + tls + "\n",
+                       certs.path("tether.yaml"))
         .errors;
   };
-  const std::string at = certs.dir + "/tether.yaml:9:";
+  const std::string at = certs.dir + "/tether.yaml:10:";
   EXPECT_EQ(errors("{ verify: false }"),
             std::vector<std::string>{at + "10: pools[0].tls.enabled: missing (required)"});
   EXPECT_EQ(errors("{ enabled: true, ca: ext.key }"),
@@ -1020,6 +1024,24 @@ TEST(PoolTls, SettingsAreReadAndEnabledMustBeWritten) {
   EXPECT_EQ(errors("{ enabled: yes please }"),
             std::vector<std::string>{
                 at + "21: pools[0].tls.enabled: expected true or false, got \"yes please\""});
+}
+
+TEST(PoolTls, ATcpFrontendMayUseAPoolWhoseTlsOnlySetsUpHttpsChecks) {
+  // enabled: false keeps traffic as it is; the block only tells https checks how to verify.
+  const auto& certs = test::test_certs();
+  const LoadResult checks_only = load_string(kFrontend + kPool +
+                                                 "    tls: { enabled: false, ca: ca.pem }\n"
+                                                 "    health: { type: https, port: 443 }\n",
+                                             certs.path("tether.yaml"));
+  EXPECT_TRUE(checks_only.ok()) << checks_only.errors.front();
+
+  const LoadResult reencrypting =
+      load_string(kFrontend + kPool + "    tls: { enabled: true }\n", "inline.yaml");
+  ASSERT_EQ(reencrypting.errors.size(), 1u);
+  EXPECT_NE(reencrypting.errors[0].find("inline.yaml:4:11: frontends[0].pool: pool \"web\" has "
+                                        "tls.enabled, but this frontend is mode tcp"),
+            std::string::npos)
+      << reencrypting.errors[0];
 }
 
 TEST(TlsNames, AWildcardCoversExactlyOneLabel) {
