@@ -154,6 +154,12 @@ void server_metrics(MetricsText& m, const lb::Daemon& daemon,
   each([&](const Pool& p, const Server& s, std::size_t) {
     m.sample({{"pool", p.name()}, {"server", s.name()}}, get(s.connect_failures));
   });
+  m.family("tether_server_tls_failures_total", "counter",
+           "Of the failed connection attempts, those whose TLS handshake or certificate "
+           "verification failed (pool tls.enabled).");
+  each([&](const Pool& p, const Server& s, std::size_t) {
+    m.sample({{"pool", p.name()}, {"server", s.name()}}, get(s.tls_failures));
+  });
   m.family("tether_server_pinned_clients", "gauge",
            "Live stick entries pinning clients to the server.");
   each([&](const Pool& p, const Server& s, std::size_t index) {

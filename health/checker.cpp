@@ -24,6 +24,8 @@ Checker::Checker(asio::io_context& control, lb::Pool& pool, lb::Server& server)
       config_(pool.config().health),
       target_(server.config.address.endpoint),
       host_(config_.host.empty() ? host_of(server.config.address) : config_.host),
+      tls_peer_(lb::tls_peer_name(config_.host.empty() ? pool.config().tls.sni : config_.host,
+                                  server.config.address.text)),
       state_(config_.rise, config_.fall, server.healthy.load(std::memory_order_relaxed)),
       interval_timer_(control),
       timeout_timer_(control),
@@ -56,6 +58,10 @@ void Checker::schedule(std::chrono::steady_clock::duration delay) {
 }
 
 std::shared_ptr<Probe> Checker::make_probe() {
+  if (config_.type == config::HealthConfig::Type::https)
+    return std::make_shared<HttpProbe>(control_, target_, config_.path, host_,
+                                       config_.expect_status,
+                                       HttpProbe::Tls{pool_.tls(), tls_peer_});
   if (config_.type == config::HealthConfig::Type::http)
     return std::make_shared<HttpProbe>(control_, target_, config_.path, host_,
                                        config_.expect_status);

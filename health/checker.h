@@ -59,6 +59,7 @@ class Checker {
   const config::HealthConfig& config_;
   asio::ip::tcp::endpoint target_;
   std::string host_;
+  lb::TlsPeerName tls_peer_;  // https: health.host, else the pool's tls.sni, else the address's
 
   HealthState state_;
   CheckResult last_;

@@ -1,4 +1,5 @@
-// Healthy when `GET path` with `Host: host` answers a status within the expected ranges.
+// Healthy when `GET path` with `Host: host` answers a status within the expected ranges; for
+// https checks, after a TLS handshake with the pool's tls settings (verification included).
 #pragma once
 
 #include <array>
@@ -10,6 +11,8 @@
 
 #include "config/config.h"
 #include "health/probe.h"
+#include "lb/stream.h"
+#include "lb/tls_client_context.h"
 
 namespace tether::health {
 
@@ -21,16 +24,26 @@ bool status_expected(unsigned status, const std::vector<config::StatusRange>& ra
 
 class HttpProbe : public Probe {
  public:
+  // How an https check talks TLS: the pool's context and the name sent as SNI and verified.
+  struct Tls {
+    std::shared_ptr<lb::TlsClientContext> context;
+    lb::TlsPeerName peer;
+  };
+
   HttpProbe(asio::io_context& context, asio::ip::tcp::endpoint target, const std::string& path,
-            const std::string& host, std::vector<config::StatusRange> expect);
+            const std::string& host, std::vector<config::StatusRange> expect,
+            std::optional<Tls> tls = std::nullopt);
   void start(Done done) override;
   void cancel() override;
 
  private:
+  void handshake();
+  void send();
   void read();
   void finish(bool ok, std::string detail);
 
-  asio::ip::tcp::socket socket_;
+  lb::Stream stream_;
+  std::optional<Tls> tls_;
   asio::ip::tcp::endpoint target_;
   std::string request_;
   std::vector<config::StatusRange> expect_;

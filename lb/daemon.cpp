@@ -89,6 +89,16 @@ void warn_expiring_certificates(const config::Config& config) {
     spdlog::warn("{}", line);
 }
 
+// `verify: false` is allowed only when written, and said at every start and reload.
+void warn_unverified(const std::vector<std::unique_ptr<Pool>>& pools) {
+  for (const auto& pool : pools)
+    if (pool->tls() && !pool->config().tls.verify)
+      spdlog::warn(
+          "pool {}: tls.verify is false: the servers' certificates are not verified, so "
+          "anyone on the path to them can impersonate them",
+          pool->name());
+}
+
 std::string percent(double share) {
   char text[32];
   std::snprintf(text, sizeof text, "%.1f%%", share * 100.0);
@@ -115,6 +125,7 @@ Daemon::Daemon(config::Config config)
     frontends_.push_back(std::make_unique<Frontend>(f, *pools_[index], index));
   }
   warn_expiring_certificates(config_);
+  warn_unverified(pools_);
   health_ = std::make_unique<health::Monitor>(control_, pools_);
   pool_slots_ = pools_.size();
   const unsigned n = worker_count_for(config_.threads);
@@ -366,6 +377,7 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
   }
 
   Retired retired;
+  warn_unverified(pools);
   retired.monitor = std::move(health_);
   retired.monitor->stop();
   health_ = std::make_unique<health::Monitor>(control_, pools, retired.monitor.get());

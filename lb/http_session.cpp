@@ -447,33 +447,68 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
                                                                         bool reuse) {
   const auto now = std::chrono::steady_clock::now();
   const bool shared = server.config.send_proxy == config::SendProxy::off;
+  Pool& pool = frontend_.pool;
+  // Traffic is re-encrypted only when written (tls.enabled); the context may also exist for
+  // https checks alone.
+  const std::shared_ptr<TlsClientContext> tls = pool.config().tls.enabled ? pool.tls() : nullptr;
   if (!reuse) private_connection_.reset();
-  if (reuse && private_connection_ && &private_connection_->server == &server) {
+  if (reuse && private_connection_ && &private_connection_->server == &server &&
+      private_connection_->tls == tls) {
     auto c = std::move(private_connection_);
     c->reused = true;
     co_return c;
   }
   if (reuse && shared)
-    if (auto c = worker_.connections().take(server, now)) co_return c;
+    while (auto c = worker_.connections().take(server, now)) {
+      if (c->tls == tls) co_return c;
+      c->stream.close();  // made under tls settings a reload has replaced
+    }
 
   auto c = std::make_shared<ServerConnection>(worker_.context(), server);
   active_server_ = c.get();
-  set_phase(Phase::connect, frontend_.pool.config().connect_timeout);
+  // The TCP connect, a PROXY header and the TLS handshake share one connect_timeout.
+  set_phase(Phase::connect, pool.config().connect_timeout);
   const auto& endpoint = server.config.address.endpoint;
   std::error_code ec;
   c->stream.socket().open(endpoint.protocol(), ec);
   if (!ec) std::tie(ec) = co_await c->stream.socket().async_connect(endpoint, use_tuple);
-  active_server_ = nullptr;
-  if (ec || end_) co_return nullptr;
+  if (ec || end_) {
+    active_server_ = nullptr;
+    co_return nullptr;
+  }
   server.connect_time.record(std::chrono::steady_clock::now() - now);
   c->stream.socket().set_option(asio::ip::tcp::no_delay(true), ec);
   if (!shared) {
+    // In plaintext before any TLS, as HAProxy sends it: the server reads it off the socket first.
     const std::string header = server.config.send_proxy == config::SendProxy::v1
                                    ? make_proxy_v1(peer_, local_)
                                    : make_proxy_v2(peer_, local_);
     auto [write_ec, n] = co_await asio::async_write(c->stream, asio::buffer(header), use_tuple);
-    if (write_ec) co_return nullptr;
+    if (write_ec || end_) {
+      active_server_ = nullptr;
+      co_return nullptr;
+    }
   }
+  if (tls) {
+    auto& layer = c->stream.start_tls(tls->context());
+    const auto peer = tls_peer_name(tls->settings().sni, server.config.address.text);
+    tls->prepare(layer, peer, server.config.address.text + " " + peer.name);
+    std::tie(ec) = co_await layer.async_handshake(asio::ssl::stream_base::client, use_tuple);
+    if (end_) {
+      active_server_ = nullptr;
+      co_return nullptr;
+    }
+    if (ec) {
+      server.tls_failures.fetch_add(1, std::memory_order_relaxed);
+      tls->warn_failure(pool.name(), server.name(),
+                        timed_out_ ? "no handshake within connect_timeout"
+                                   : describe_tls_failure(ec, layer.native_handle()));
+      active_server_ = nullptr;
+      co_return nullptr;
+    }
+    c->tls = tls;
+  }
+  active_server_ = nullptr;
   co_return c;
 }
 

@@ -55,6 +55,7 @@ void copy_state(const Server& from, Server& to) {
   to.bytes_in.store(from.bytes_in.load(relaxed), relaxed);
   to.bytes_out.store(from.bytes_out.load(relaxed), relaxed);
   to.connect_failures.store(from.connect_failures.load(relaxed), relaxed);
+  to.tls_failures.store(from.tls_failures.load(relaxed), relaxed);
   to.checks_passed.store(from.checks_passed.load(relaxed), relaxed);
   to.checks_failed.store(from.checks_failed.load(relaxed), relaxed);
   // connect_time starts afresh: its samples were of the old address.
@@ -76,6 +77,12 @@ Pool::Pool(const config::PoolConfig& config, std::shared_ptr<StickTable> stick,
       stick_(std::move(stick)),
       counters_(previous ? previous->counters_ : std::make_shared<Counters>()) {
   if (previous) by_id_ = previous->by_id_;
+  if (config_.tls.enabled || config_.health.type == config::HealthConfig::Type::https) {
+    if (previous && previous->tls_ && previous->tls_->same_settings(config_.tls))
+      tls_ = previous->tls_;
+    else
+      tls_ = std::make_shared<TlsClientContext>(config_.tls);
+  }
   for (const auto& s : config_.servers) {
     Server* before = previous ? previous->find_server(s.name) : nullptr;
     if (before && same_endpoint(before->config, s)) {

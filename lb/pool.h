@@ -27,6 +27,7 @@
 #include "lb/maglev.h"
 #include "lb/server.h"
 #include "lb/stick_table.h"
+#include "lb/tls_client_context.h"
 
 namespace tether::lb {
 
@@ -77,6 +78,10 @@ class Pool {
   Server* server(std::uint32_t id) const { return id < by_id_.size() ? by_id_[id].get() : nullptr; }
   std::uint32_t id_limit() const { return static_cast<std::uint32_t>(by_id_.size()); }
   StickTable* stick_table() const { return stick_.get(); }
+  // The client TLS context of `tls` (docs/tls.md "Servers"): present when traffic is
+  // re-encrypted (tls.enabled) or checks are https; null otherwise. A reload with the same
+  // settings keeps it, and the sessions it holds.
+  const std::shared_ptr<TlsClientContext>& tls() const { return tls_; }
   const std::shared_ptr<StickTable>& shared_stick_table() const { return stick_; }
 
   // Rebuilds the snapshot from the servers' current states and publishes it, then the replaced
@@ -145,6 +150,7 @@ class Pool {
   std::vector<std::shared_ptr<Server>> servers_;  // configured, parallel to config_.servers
   std::vector<std::shared_ptr<Server>> by_id_;    // every id this pool's name ever had
   std::shared_ptr<StickTable> stick_;
+  std::shared_ptr<TlsClientContext> tls_;
   Pool* previous_ = nullptr;  // the pool this one replaced, while it lives; control thread only
 
   mutable std::mutex publish_mutex_;

@@ -48,6 +48,8 @@ struct Server {
   std::atomic<std::uint64_t> bytes_in{0};   // from clients to the server
   std::atomic<std::uint64_t> bytes_out{0};  // from the server to clients
   std::atomic<std::uint64_t> connect_failures{0};
+  // Of those, the ones whose TCP connect succeeded and TLS handshake (or verification) failed.
+  std::atomic<std::uint64_t> tls_failures{0};
   LatencyHistogram connect_time;  // successful connects (tcp mode, and new http connections)
   // Health check results, passed and failed (control thread writes; /metrics reads).
   std::atomic<std::uint64_t> checks_passed{0};

@@ -24,6 +24,17 @@ HttpBackend::HttpBackend(std::string name, const std::string& bind)
   thread_ = std::thread([this] { context_.run(); });
 }
 
+HttpBackend::HttpBackend(std::string name, const Tls& tls, const std::string& bind)
+    : name_(std::move(name)),
+      tls_(asio::ssl::context::tls_server),
+      acceptor_(context_, asio::ip::tcp::endpoint(asio::ip::make_address(bind), 0)),
+      proxy_v1_(tls.proxy_v1) {
+  tls_->use_certificate_chain_file(tls.cert);
+  tls_->use_private_key_file(tls.key, asio::ssl::context::pem);
+  asio::co_spawn(context_, accept_loop(), asio::detached);
+  thread_ = std::thread([this] { context_.run(); });
+}
+
 HttpBackend::~HttpBackend() {
   context_.stop();
   thread_.join();
@@ -35,16 +46,55 @@ std::string HttpBackend::address() const {
   return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(e.port());
 }
 
+std::vector<std::string> HttpBackend::server_names() const {
+  std::lock_guard lock(names_mutex_);
+  return server_names_;
+}
+
+std::vector<std::string> HttpBackend::proxy_lines() const {
+  std::lock_guard lock(names_mutex_);
+  return proxy_lines_;
+}
+
 asio::awaitable<void> HttpBackend::accept_loop() {
   for (;;) {
     auto [ec, socket] = co_await acceptor_.async_accept(use_tuple);
     if (ec) co_return;
     ++connections_;
-    asio::co_spawn(context_, serve(std::move(socket)), asio::detached);
+    asio::co_spawn(context_, serve(std::make_unique<lb::Stream>(std::move(socket))),
+                   asio::detached);
   }
 }
 
-asio::awaitable<void> HttpBackend::serve(asio::ip::tcp::socket socket) {
+asio::awaitable<void> HttpBackend::serve(std::unique_ptr<lb::Stream> stream_owner) {
+  lb::Stream& socket = *stream_owner;
+  if (proxy_v1_) {
+    // Byte by byte, so that not one byte of the TLS handshake behind it is read here.
+    std::string line;
+    char c = 0;
+    while (!line.ends_with("\r\n")) {
+      auto [ec, n] = co_await socket.socket().async_read_some(asio::buffer(&c, 1), use_tuple);
+      if (ec || line.size() > 107) co_return;
+      line += c;
+    }
+    std::lock_guard lock(names_mutex_);
+    proxy_lines_.push_back(line.substr(0, line.size() - 2));
+  }
+  if (tls_) {
+    auto& layer = socket.start_tls(*tls_);
+    auto [ec] = co_await layer.async_handshake(asio::ssl::stream_base::server, use_tuple);
+    if (ec) {
+      ++failed_handshakes_;
+      co_return;
+    }
+    const char* sni = SSL_get_servername(layer.native_handle(), TLSEXT_NAMETYPE_host_name);
+    {
+      std::lock_guard lock(names_mutex_);
+      server_names_.push_back(sni ? sni : "");
+    }
+    if (SSL_session_reused(layer.native_handle())) ++resumed_;
+    ++handshakes_;
+  }
   std::string in;
   char buffer[16384];
   const auto fill = [&]() -> asio::awaitable<bool> {
