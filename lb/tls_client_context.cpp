@@ -12,8 +12,8 @@
 
 namespace tether::lb {
 
-// The last resumable session of each server (by resume key). SSL_SESSION is reference counted and
-// immutable once made, so handing one to another thread's handshake is safe.
+// The last resumable session of each server (by resume key). Only copies go in and out, so no
+// connection, on whatever thread, ever holds a session kept here.
 struct TlsClientContext::Sessions {
   mutable std::mutex mutex;
   std::unordered_map<std::string, SSL_SESSION*> last;
@@ -28,13 +28,14 @@ struct TlsClientContext::Sessions {
     if (slot) SSL_SESSION_free(slot);
     slot = session;
   }
-  // A new reference, or null.
+  // A copy of the last one, or null. A copy because a TLS 1.2 resumption uses the offered
+  // object itself as the connection's session, and OpenSSL marks that not resumable when the
+  // connection is freed without a TLS shutdown.
   SSL_SESSION* take(const std::string& key) const {
     std::lock_guard lock(mutex);
     const auto it = last.find(key);
     if (it == last.end() || !SSL_SESSION_is_resumable(it->second)) return nullptr;
-    SSL_SESSION_up_ref(it->second);
-    return it->second;
+    return SSL_SESSION_dup(it->second);
   }
 };
 

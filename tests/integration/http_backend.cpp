@@ -31,6 +31,7 @@ HttpBackend::HttpBackend(std::string name, const Tls& tls, const std::string& bi
       proxy_v1_(tls.proxy_v1) {
   tls_->use_certificate_chain_file(tls.cert);
   tls_->use_private_key_file(tls.key, asio::ssl::context::pem);
+  if (tls.tls12_only) SSL_CTX_set_max_proto_version(tls_->native_handle(), TLS1_2_VERSION);
   asio::co_spawn(context_, accept_loop(), asio::detached);
   thread_ = std::thread([this] { context_.run(); });
 }

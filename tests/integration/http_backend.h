@@ -24,7 +24,8 @@ class HttpBackend {
   // PEM files of the certificate chain and key an HTTPS backend presents.
   struct Tls {
     std::string cert, key;
-    bool proxy_v1 = false;  // each connection starts with a PROXY v1 line, before TLS
+    bool proxy_v1 = false;    // each connection starts with a PROXY v1 line, before TLS
+    bool tls12_only = false;  // a server that does not speak TLS 1.3
   };
 
   explicit HttpBackend(std::string name, const std::string& bind = "127.0.0.1");

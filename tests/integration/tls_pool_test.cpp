@@ -225,19 +225,28 @@ TEST(ServerTls, ANameTheCertificateDoesNotCarryFails) {
   EXPECT_EQ(check.detail, "tls: certificate verify failed (hostname mismatch)");
 }
 
-TEST(ServerTls, ANewConnectionToTheSameServerResumesItsSession) {
-  HttpBackend fe01("fe01", presenting("pool"));
+// TLS 1.3 (tickets after the handshake) and TLS 1.2 (the session at the end of it).
+class Resumption : public ::testing::TestWithParam<bool> {};
+
+TEST_P(Resumption, ANewConnectionToTheSameServerResumesItsSession) {
+  auto tls = presenting("pool");
+  tls.tls12_only = GetParam();
+  HttpBackend fe01("fe01", tls);
   TetherInstance tether(tls_yaml({&fe01}, verified_by_test_ca("sni: pool.contoso.test")));
   // Connection: close from each client closes its server connection too: each is a new one.
   constexpr int kConnections = 10;
   for (int i = 0; i < kConnections; ++i)
     ASSERT_EQ(http_server_seen_by(client_address(i), tether.endpoint()), "fe01");
-  std::printf("  %zu handshakes to fe01, %zu resumed (sessions kept %zu)\n", fe01.handshakes(),
-              fe01.resumed(), tether.daemon().find_pool("web")->tls()->sessions());
+  std::printf("  TLS %s: %zu handshakes to fe01, %zu resumed\n", GetParam() ? "1.2" : "1.3",
+              fe01.handshakes(), fe01.resumed());
   EXPECT_EQ(fe01.handshakes(), static_cast<std::size_t>(kConnections));
-  // The first is full; every later one offers the ticket the previous one brought.
+  // The first is full; every later one offers the session the previous one brought.
   EXPECT_EQ(fe01.resumed(), static_cast<std::size_t>(kConnections - 1));
+  EXPECT_EQ(tether.daemon().find_pool("web")->tls()->sessions(), 1u) << "one per server";
 }
+
+INSTANTIATE_TEST_SUITE_P(ServerTls, Resumption, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "Tls12" : "Tls13"; });
 
 TEST(ServerTls, ParkedTlsConnectionsAreReusedAcrossClients) {
   HttpBackend fe01("fe01", presenting("pool"));
