@@ -7,16 +7,17 @@
 
 #include <asio/async_result.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/ssl/stream.hpp>
 #include <memory>
 #include <system_error>
+
+#include "lb/tls_socket.h"
 
 namespace tether::lb {
 
 class Stream {
  public:
   using executor_type = asio::ip::tcp::socket::executor_type;
-  using TlsLayer = asio::ssl::stream<asio::ip::tcp::socket&>;
+  using TlsLayer = TlsSocket;
 
   explicit Stream(asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
   explicit Stream(asio::io_context& context) : socket_(context) {}
