@@ -1,8 +1,65 @@
 #include "lb/tls_socket.h"
 
+#include <sys/socket.h>
+
+#include <cstdint>
 #include <new>
 
 namespace tether::lb {
+namespace {
+
+bool would_block(int error) {
+  return error == EAGAIN || error == EWOULDBLOCK || error == EINTR;
+}
+
+// OpenSSL's socket BIO writes with write(2): a peer that has gone would raise SIGPIPE in the
+// whole process. This one sends with MSG_NOSIGNAL, and never closes the descriptor (the socket
+// object owns it). The descriptor is kept as the BIO's data.
+int bio_write(BIO* bio, const char* data, int size) {
+  const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+  const ssize_t n = ::send(fd, data, static_cast<std::size_t>(size), MSG_NOSIGNAL);
+  BIO_clear_retry_flags(bio);
+  if (n < 0 && would_block(errno)) BIO_set_retry_write(bio);
+  return static_cast<int>(n);
+}
+
+int bio_read(BIO* bio, char* data, int size) {
+  const int fd = static_cast<int>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+  const ssize_t n = ::recv(fd, data, static_cast<std::size_t>(size), 0);
+  BIO_clear_retry_flags(bio);
+  if (n < 0 && would_block(errno)) BIO_set_retry_read(bio);
+  return static_cast<int>(n);
+}
+
+long bio_ctrl(BIO* bio, int command, long, void*) {
+  switch (command) {
+    case BIO_CTRL_FLUSH:  // every write went straight to the socket
+      return 1;
+    case BIO_C_GET_FD:
+      return static_cast<long>(reinterpret_cast<std::intptr_t>(BIO_get_data(bio)));
+    default:
+      return 0;
+  }
+}
+
+const BIO_METHOD* socket_method() {
+  static const BIO_METHOD* const method = [] {
+    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+                                 "tether socket");
+    if (m == nullptr) throw std::bad_alloc();
+    BIO_meth_set_write(m, bio_write);
+    BIO_meth_set_read(m, bio_read);
+    BIO_meth_set_ctrl(m, bio_ctrl);
+    BIO_meth_set_create(m, [](BIO* bio) {
+      BIO_set_init(bio, 1);
+      return 1;
+    });
+    return m;
+  }();
+  return method;
+}
+
+}  // namespace
 
 TlsSocket::TlsSocket(asio::ip::tcp::socket& socket, asio::ssl::context& context)
     : socket_(socket), ssl_(SSL_new(context.native_handle())) {
@@ -10,7 +67,13 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket& socket, asio::ssl::context& context)
   // OpenSSL reads and writes the descriptor itself; it must never block the worker.
   std::error_code ignored;
   socket_.native_non_blocking(true, ignored);
-  SSL_set_fd(ssl_, static_cast<int>(socket_.native_handle()));
+  BIO* bio = BIO_new(socket_method());
+  if (bio == nullptr) {
+    SSL_free(ssl_);
+    throw std::bad_alloc();
+  }
+  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<std::intptr_t>(socket_.native_handle())));
+  SSL_set_bio(ssl_, bio, bio);  // one reference, for both directions
   // Partial writes: async_write_some reports what went out, as a socket does. Moving buffer: a
   // write retried after a wait may come from a buffer that moved (ByteBuffer compacts).
   // Released buffers: an idle connection keeps no 2 × 16 KiB of record buffers.
