@@ -1,6 +1,7 @@
 // A growable byte buffer with a read and a write end, for one direction of an HTTP connection.
-// Compacts instead of reallocating whenever it can, so a connection's steady state allocates
-// nothing.
+// Compacts instead of reallocating whenever it can, so a busy connection's steady state allocates
+// nothing. Its memory is taken at the first prepare() and can be given back while it is empty
+// (release), so an idle keep-alive connection holds no buffer.
 #pragma once
 
 #include <algorithm>
@@ -14,7 +15,7 @@ namespace tether::lb {
 
 class ByteBuffer {
  public:
-  explicit ByteBuffer(std::size_t capacity) : data_(capacity) {}
+  explicit ByteBuffer(std::size_t capacity) : initial_(capacity) {}
 
   std::string_view readable() const { return {data_.data() + begin_, end_ - begin_}; }
   std::size_t size() const { return end_ - begin_; }
@@ -24,9 +25,14 @@ class ByteBuffer {
     if (begin_ == end_) begin_ = end_ = 0;
   }
   void clear() { begin_ = end_ = 0; }
+  // Gives the memory back when nothing is buffered; the next prepare() takes it again.
+  void release() {
+    if (empty()) std::vector<char>().swap(data_);
+  }
 
   // Room to read into: at least `min_room` bytes unless that would exceed `max_capacity`.
   asio::mutable_buffer prepare(std::size_t min_room, std::size_t max_capacity) {
+    if (data_.empty()) data_.resize(std::min(max_capacity, std::max(initial_, min_room)));
     if (data_.size() - end_ < min_room && begin_ > 0) {
       std::copy(data_.begin() + begin_, data_.begin() + end_, data_.begin());
       end_ -= begin_;
@@ -40,6 +46,7 @@ class ByteBuffer {
   std::size_t capacity() const { return data_.size(); }
 
  private:
+  std::size_t initial_;
   std::vector<char> data_;
   std::size_t begin_ = 0, end_ = 0;
 };

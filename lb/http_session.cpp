@@ -366,16 +366,28 @@ asio::awaitable<std::error_code> HttpSession::read_proxy_bytes_exactly() {
   co_return ec;
 }
 
+asio::awaitable<bool> HttpSession::wait_for_client() {
+  in_.release();
+  // Bytes TLS has already taken off the socket do not make it readable again.
+  if (client_.tls() && SSL_has_pending(client_.tls()->native_handle())) co_return true;
+  auto [ec] = co_await client_.socket().async_wait(asio::socket_base::wait_read, use_tuple);
+  if (!ec && !end_) co_return true;
+  if (!end_) close("closed");
+  co_return false;
+}
+
 asio::awaitable<bool> HttpSession::read_request_head() {
   // Between requests the client may think (idle_timeout); once a head has begun it must finish.
   const auto idle = frontend_.config.idle_timeout;
   const std::chrono::steady_clock::duration head_time =
       idle.count() > 0 ? std::min<std::chrono::steady_clock::duration>(idle, kMaxRequestHeadTime)
                        : kMaxRequestHeadTime;
-  if (in_.empty())
+  if (in_.empty()) {
     set_phase(Phase::idle, idle);
-  else
+    if (!co_await wait_for_client()) co_return false;
+  } else {
     set_phase(Phase::request_head, head_time);
+  }
   for (;;) {
     const std::size_t end = http::find_head_end(in_.readable(), head_scan_);
     if (end != std::string_view::npos) {

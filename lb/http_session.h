@@ -66,6 +66,9 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   asio::awaitable<std::error_code> read_proxy_bytes_exactly();
   asio::awaitable<bool> tls_handshake();
   asio::awaitable<void> tls_shutdown();
+  // Between requests a keep-alive client may think for minutes (Lync clients keep connections
+  // open): meanwhile it holds no buffer. The socket is waited for, then read.
+  asio::awaitable<bool> wait_for_client();
   asio::awaitable<bool> read_request_head();
   asio::awaitable<bool> serve(Exchange& x);
   Route route(const Exchange& x, std::span<const std::uint32_t> tried);
