@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/tls/test_certs.h"
 #include "tools/pool/pool_plan.h"
 #include "tools/pool/simulated_pool.h"
 
@@ -201,6 +202,64 @@ TEST(ProbeCli, ASignalStopsTheRunAndTheReportCoversWhatWasMeasured) {
   const auto json = read_file(json_path);
   EXPECT_NE(json.find("\"stopped_by\": \"a signal\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"clients\": 4,"), std::string::npos) << json;
+}
+
+std::unique_ptr<tether::pool::SimulatedPool> start_tls_pool() {
+  const auto& certs = tether::test::test_certs();
+  tether::pool::FlagPlan flags;
+  flags.servers = 1;
+  tether::pool::PoolOptions options;
+  options.servers = tether::pool::plan_from_flags(flags).servers;
+  options.server.tls = {read_file(certs.cert("pool")), read_file(certs.key("pool"))};
+  std::string error;
+  auto pool = tether::pool::SimulatedPool::start(std::move(options), error);
+  EXPECT_TRUE(pool) << error;
+  return pool;
+}
+
+TEST(ProbeCli, TlsRunReportsHandshakesAndAWrongCaAsHandshakeErrors) {
+  const auto& certs = tether::test::test_certs();
+  auto pool = start_tls_pool();
+  ASSERT_TRUE(pool);
+  const auto target = text_of(pool->servers()[0]->http_endpoints()[0]);
+  const auto json_path = std::filesystem::path(::testing::TempDir()) / "probe_cli_tls.json";
+  ASSERT_EQ(run_probe({"--target", target, "--tls", "--ca", certs.ca(), "--clients", "6",
+                       "--requests", "3", "--json", json_path.string()}),
+            0);
+  auto json = read_file(json_path);
+  for (const char* field :
+       {"\"tls\": true,", "\"clients_single_server\": 6,", "\"errors\": 0,",
+        "\"handshake_ms\": {\n    \"p50\": ", "\"samples\": 6\n", "\"tls_error\": null,"}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in\n" << json;
+  }
+
+  // The run completes (exit 0, SPEC §7): every request is a handshake error, and why is said.
+  ASSERT_EQ(run_probe({"--target", target, "--tls", "--ca", certs.path("other-ca.pem"), "--clients",
+                       "4", "--requests", "2", "--json", json_path.string()}),
+            0);
+  json = read_file(json_path);
+  for (const char* field : {"\"errors\": 8,", "\"tls_handshake\": 8,", "\"answered\": 0,",
+                            "\"tls_error\": \"certificate refused: "}) {
+    EXPECT_NE(json.find(field), std::string::npos) << field << " in\n" << json;
+  }
+}
+
+TEST(ProbeCli, TlsUsageErrorsExitWith2) {
+  const auto& certs = tether::test::test_certs();
+  const std::vector<std::vector<std::string>> bad = {
+      {"--target", "127.0.0.1:80", "--ca", certs.ca()},  // --ca without --tls
+      {"--target", "127.0.0.1:80", "--insecure"},
+      {"--target", "127.0.0.1:80", "--sni", "x.test"},
+      {"--target", "127.0.0.1:80", "--tls", "--ca", certs.ca(), "--insecure"},
+      {"--target", "127.0.0.1:80", "--tls", "--ca", certs.path("missing.pem")},
+      {"--target", "127.0.0.1:80", "--tls", "--ca", certs.key("ca")},  // no certificate in it
+  };
+  for (const auto& args : bad) {
+    std::string line;
+    for (const auto& arg : args)
+      line += arg + " ";
+    EXPECT_EQ(run_probe(args), 2) << line;
+  }
 }
 
 }  // namespace

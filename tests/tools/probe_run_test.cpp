@@ -1,28 +1,34 @@
 // The probe against pools whose right answer is known: scripted load balancers that stamp a
 // chosen server name (every 7th request elsewhere, cookie affinity), and a source-routing TCP
 // proxy in front of real tether-pool servers (one server, round robin, source hash, a server
-// that fails or joins midway). Everything runs in-process on loopback with bounded waits.
+// that fails or joins midway), and the same over HTTPS (tether-pool --tls-cert, tether-probe
+// --tls). Everything runs in-process on loopback with bounded waits.
 #include <gtest/gtest.h>
 
+#include <openssl/ssl.h>
 #include <algorithm>
 #include <array>
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/read.hpp>
 #include <asio/read_until.hpp>
+#include <asio/ssl.hpp>
 #include <asio/write.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "tests/tls/test_certs.h"
 #include "tools/pool/pool_plan.h"
 #include "tools/pool/simulated_pool.h"
 #include "tools/probe/runner.h"
@@ -289,6 +295,13 @@ std::vector<tcp::endpoint> endpoints_of(const pool::SimulatedPool& pool) {
   for (const auto& server : pool.servers())
     endpoints.push_back(server->http_endpoints().at(0));
   return endpoints;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 std::string text_of(const tcp::endpoint& endpoint) {
@@ -777,6 +790,196 @@ TEST(ProbeScenarioMechanism, AHookRunsWithTheScenarioInItsEnvironment) {
   plan.hook = "exit 3";
   EXPECT_FALSE(perform(plan, Mechanism::hook, done, error));
   EXPECT_NE(error.find("exit status 3"), std::string::npos) << error;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTPS: tether-pool's servers with the test pool certificate, the probe with --tls. A TCP proxy
+// in front passes TLS through untouched, so the figures must be those of plain HTTP.
+
+std::unique_ptr<pool::SimulatedPool> start_tls_pool(unsigned servers) {
+  const auto& certs = test::test_certs();
+  pool::FlagPlan flags;
+  flags.servers = servers;
+  pool::PoolOptions options;
+  options.servers = pool::plan_from_flags(flags).servers;
+  options.threads = 2;
+  options.server.tls =
+      pool::TlsIdentity{read_text(certs.cert("pool")), read_text(certs.key("pool"))};
+  std::string error;
+  auto started = pool::SimulatedPool::start(std::move(options), error);
+  EXPECT_TRUE(started) << error;
+  return started;
+}
+
+ProbeOptions tls_options_for(const tcp::endpoint& target, std::size_t clients, std::size_t requests,
+                             const std::string& ca = "ca") {
+  auto options = options_for(target, clients, requests);
+  options.tls.enabled = true;
+  options.tls.ca_pem = read_text(test::test_certs().path(ca + ".pem"));
+  options.tls.server_name = "127.0.0.1";  // the pool certificate's IP address
+  return options;
+}
+
+std::uint64_t handshakes_of(const pool::SimulatedPool& pool) {
+  std::uint64_t total = 0;
+  for (const auto& server : pool.servers())
+    total += server->tls_handshakes();
+  return total;
+}
+
+TEST(ProbeRunTls, OneServerKeepsEveryClientAndSessionWithAHandshakePerConnection) {
+  auto pool = start_tls_pool(1);
+  ASSERT_TRUE(pool);
+  const auto report = probe(tls_options_for(endpoints_of(*pool)[0], 20, 5));
+  EXPECT_TRUE(report.run.tls);
+  EXPECT_EQ(report.clients_single_server, 20u);
+  EXPECT_EQ(report.sessions_lost, 0u);
+  EXPECT_EQ(report.errors.total(), 0u);
+  EXPECT_EQ(report.statuses.at(200), 100u);
+  EXPECT_EQ(clients_of(report, "fe01"), 20u);
+  // Keep-alive: one handshake per client, none resumed (the probe never resumes).
+  EXPECT_EQ(report.handshake.samples, 20u);
+  EXPECT_GT(report.handshake.p50, 0.0);
+  EXPECT_EQ(pool->servers()[0]->tls_handshakes(), 20u);
+  EXPECT_EQ(pool->servers()[0]->tls_resumed(), 0u);
+
+  auto options = tls_options_for(endpoints_of(*pool)[0], 10, 4);
+  options.new_connections = true;
+  const auto fresh = probe(options);
+  EXPECT_EQ(fresh.errors.total(), 0u);
+  EXPECT_EQ(fresh.sessions_lost, 0u);
+  EXPECT_EQ(fresh.handshake.samples, 40u);
+  EXPECT_EQ(pool->servers()[0]->tls_handshakes(), 60u);
+}
+
+TEST(ProbeRunTls, AlternatingServersLoseEverySession) {
+  auto pool = start_tls_pool(2);
+  ASSERT_TRUE(pool);
+  const auto backends = endpoints_of(*pool);
+  SourceRoutingProxy lb([&](const asio::ip::address&, std::uint64_t nth) {
+    return std::vector<tcp::endpoint>{backends[nth % 2]};
+  });
+  auto options = tls_options_for(lb.endpoint(), 20, 6);
+  options.new_connections = true;
+  const auto report = probe(options);
+  EXPECT_EQ(report.sessions_lost, 20u);
+  EXPECT_EQ(report.clients_single_server, 0u);
+  EXPECT_EQ(report.statuses.at(440), 20u * 3);
+  EXPECT_EQ(report.statuses.at(200), 20u * 3);
+  EXPECT_EQ(report.errors.total(), 0u);
+  EXPECT_EQ(handshakes_of(*pool), 20u * 6);
+}
+
+TEST(ProbeRunTls, RoamingUnderSourceAffinityIsReportedAndEachAddressHandshakes) {
+  auto pool = start_tls_pool(3);
+  ASSERT_TRUE(pool);
+  const auto backends = endpoints_of(*pool);
+  SourceRoutingProxy lb([&](const asio::ip::address& source, std::uint64_t) {
+    return std::vector<tcp::endpoint>{backends[source_hash(source, 3)]};
+  });
+  auto options = tls_options_for(lb.endpoint(), 30, 6);
+  options.roam = 1.0;
+  const auto report = probe(options);
+  std::size_t expected_moves = 0;
+  for (std::size_t i = 0; i < 30; ++i) {
+    expected_moves += source_hash(options.sources.from_bottom(i), 3) !=
+                      source_hash(options.sources.from_top(i), 3);
+  }
+  ASSERT_GT(expected_moves, 0u);
+  EXPECT_EQ(report.errors.total(), 0u);
+  EXPECT_EQ(report.roamed_moved, expected_moves);
+  EXPECT_EQ(report.sessions_lost, expected_moves);
+  EXPECT_EQ(report.clients_single_server, 30 - expected_moves);
+  EXPECT_EQ(handshakes_of(*pool), 60u);  // keep-alive: one per address, the roaming one new
+}
+
+TEST(ProbeRunTls, AnUntrustedCertificateIsAHandshakeErrorOnEveryRequest) {
+  auto pool = start_tls_pool(1);
+  ASSERT_TRUE(pool);
+  const auto report = probe(tls_options_for(endpoints_of(*pool)[0], 5, 3, "other-ca"));
+  EXPECT_EQ(report.requests, 15u);
+  EXPECT_EQ(report.answered, 0u);
+  EXPECT_EQ(report.errors.tls_handshake, 15u);
+  EXPECT_EQ(report.errors.total(), 15u);
+  EXPECT_EQ(report.handshake.samples, 0u);
+  EXPECT_NE(report.tls_error.find("certificate refused"), std::string::npos) << report.tls_error;
+  EXPECT_EQ(pool->servers()[0]->tls_handshakes(), 0u);
+
+  // The right CA but another name: refused too, since the name is verified.
+  auto options = tls_options_for(endpoints_of(*pool)[0], 2, 1);
+  options.tls.server_name = "ext.contoso.test";
+  const auto wrong_name = probe(options);
+  EXPECT_EQ(wrong_name.errors.tls_handshake, 2u);
+  EXPECT_NE(wrong_name.tls_error.find("hostname mismatch"), std::string::npos)
+      << wrong_name.tls_error;
+
+  options.tls.insecure = true;  // tests only: no verification at all
+  const auto insecure = probe(options);
+  EXPECT_EQ(insecure.errors.total(), 0u);
+  EXPECT_EQ(insecure.answered, 2u);
+}
+
+// What Tether's re-encryption relies on to show that it resumes sessions to servers: a second
+// connection that presents the first one's session is counted as resumed by that server only.
+TEST(ProbeRunTls, ThePoolCountsResumedSessionsPerServer) {
+  auto pool = start_tls_pool(2);
+  ASSERT_TRUE(pool);
+  asio::io_context io;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.set_verify_mode(asio::ssl::verify_none);
+  SSL_CTX_set_session_cache_mode(context.native_handle(), SSL_SESS_CACHE_CLIENT);
+  const auto request = std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+
+  // One request on a new connection to `server`, presenting `session` when given; returns the
+  // session to resume next time.
+  auto exchange = [&](const tcp::endpoint& server, SSL_SESSION* session) {
+    asio::ssl::stream<tcp::socket> stream(io, context);
+    stream.lowest_layer().connect(server);
+    if (session) SSL_set_session(stream.native_handle(), session);
+    stream.handshake(asio::ssl::stream_base::client);
+    asio::write(stream, asio::buffer(request));
+    std::string reply;
+    asio::read_until(stream, asio::dynamic_buffer(reply), "\r\n\r\n");
+    SSL_SESSION* next = SSL_get1_session(stream.native_handle());
+    // Marked as shut down: OpenSSL makes the session of a connection freed without it
+    // unresumable (the close_notify itself stays in the memory BIO; the server need not see it).
+    SSL_shutdown(stream.native_handle());
+    std::error_code ignored;
+    stream.lowest_layer().close(ignored);
+    return next;
+  };
+  const auto fe01 = endpoints_of(*pool)[0];
+  const auto fe02 = endpoints_of(*pool)[1];
+  SSL_SESSION* first = exchange(fe01, nullptr);
+  ASSERT_NE(first, nullptr);
+  SSL_SESSION* second = exchange(fe01, first);
+  SSL_SESSION* elsewhere = exchange(fe02, first);  // fe02 never issued it: a full handshake
+  EXPECT_EQ(pool->servers()[0]->tls_handshakes(), 2u);
+  EXPECT_EQ(pool->servers()[0]->tls_resumed(), 1u);
+  EXPECT_EQ(pool->servers()[1]->tls_handshakes(), 1u);
+  EXPECT_EQ(pool->servers()[1]->tls_resumed(), 0u);
+  SSL_SESSION_free(first);
+  SSL_SESSION_free(second);
+  SSL_SESSION_free(elsewhere);
+}
+
+// Bytes that are not TLS close the connection; the server goes on serving HTTPS.
+TEST(ProbeRunTls, PlainHttpToATlsPortIsClosedAndTheServerCarriesOn) {
+  auto pool = start_tls_pool(1);
+  ASSERT_TRUE(pool);
+  asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(endpoints_of(*pool)[0]);
+  asio::write(socket, asio::buffer(std::string("GET / HTTP/1.1\r\nHost: x\r\n\r\n")));
+  std::string reply;
+  std::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(reply), ec);  // until the server closes
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_EQ(reply.find("HTTP/1.1 200"), std::string::npos);
+
+  const auto report = probe(tls_options_for(endpoints_of(*pool)[0], 2, 2));
+  EXPECT_EQ(report.errors.total(), 0u);
+  EXPECT_EQ(report.answered, 4u);
 }
 
 }  // namespace

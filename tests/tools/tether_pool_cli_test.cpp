@@ -10,8 +10,13 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
+
+#include "tests/tls/test_certs.h"
 
 extern char** environ;
 
@@ -115,6 +120,83 @@ TEST(TetherPoolCli, BadFlagsExitWith2) {
   EXPECT_EQ(PoolProcess({"--config", "x.yaml", "--servers", "1", "--base-port", "1"}).wait_exit(),
             2);
   EXPECT_EQ(PoolProcess({"--no-such-flag"}).wait_exit(), 2);
+}
+
+std::string free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  return std::to_string(acceptor.local_endpoint().port());
+}
+
+// The first "NAME https ADDR:PORT" line's port.
+std::string https_port(const std::string& output, const std::string& name) {
+  const std::string prefix = name + " https 127.0.0.1:";
+  const auto at = output.find(prefix);
+  if (at == std::string::npos) return {};
+  return output.substr(at + prefix.size(),
+                       output.find(' ', at + prefix.size()) - at - prefix.size());
+}
+
+// One HTTPS GET with the openssl CLI, verified against the test CA; its output.
+std::string openssl_get(const std::string& port) {
+  const auto& certs = tether::test::test_certs();
+  const std::string command =
+      "printf 'GET / HTTP/1.1\\r\\nHost: x\\r\\nConnection: close\\r\\n\\r\\n' | timeout 10 "
+      "openssl s_client -quiet -verify_return_error -alpn http/1.1 -verify_ip 127.0.0.1 "
+      "-CAfile " +
+      certs.ca() + " -connect 127.0.0.1:" + port + " 2>&1";
+  std::string output;
+  if (FILE* pipe = popen(command.c_str(), "r")) {
+    char buffer[4096];
+    while (const auto n = fread(buffer, 1, sizeof buffer, pipe))
+      output.append(buffer, n);
+    pclose(pipe);
+  }
+  return output;
+}
+
+TEST(TetherPoolCli, TlsServesHttpsWithTheGivenCertificate) {
+  const auto& certs = tether::test::test_certs();
+  PoolProcess pool({"--servers", "2", "--base-port", "0", "--tls-cert", certs.cert("pool"),
+                    "--tls-key", certs.key("pool")});
+  ASSERT_TRUE(pool.wait_for_line("ready")) << pool.output();
+  EXPECT_EQ(pool.output().find("fe01 https 127.0.0.1:"), 0u) << pool.output();
+  const auto reply = openssl_get(https_port(pool.output(), "fe02"));
+  EXPECT_NE(reply.find("HTTP/1.1 200"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("X-Tether-Server: fe02"), std::string::npos) << reply;
+  pool.signal(SIGTERM);
+  EXPECT_EQ(pool.wait_exit(), 0);
+}
+
+TEST(TetherPoolCli, TlsWithAConfigServesItsServersOverHttps) {
+  const auto& certs = tether::test::test_certs();
+  const auto port = free_port();
+  const auto path = std::filesystem::path(::testing::TempDir()) / "pool_cli_tls.yaml";
+  std::ofstream(path) << "frontends:\n  - { name: web, listen: [\"127.0.0.1:" << free_port()
+                      << "\"], mode: http, pool: web }\npools:\n  - name: web\n    servers:\n"
+                      << "      - { name: fe07, address: \"127.0.0.1:" << port << "\" }\n";
+  PoolProcess pool({"--config", path.string(), "--tls-cert", certs.cert("pool"), "--tls-key",
+                    certs.key("pool")});
+  ASSERT_TRUE(pool.wait_for_line("ready")) << pool.output();
+  EXPECT_EQ(https_port(pool.output(), "fe07"), port) << pool.output();
+  EXPECT_NE(openssl_get(port).find("X-Tether-Server: fe07"), std::string::npos);
+}
+
+TEST(TetherPoolCli, TlsUsageErrorsExitWith2) {
+  const auto& certs = tether::test::test_certs();
+  const std::vector<std::string> servers = {"--servers", "1", "--base-port", "0"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = servers;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return PoolProcess(args).wait_exit();
+  };
+  EXPECT_EQ(with({"--tls-cert", certs.cert("pool")}), 2);  // no key
+  EXPECT_EQ(with({"--tls-key", certs.key("pool")}), 2);    // no certificate
+  EXPECT_EQ(with({"--tls-cert", certs.path("missing.pem"), "--tls-key", certs.key("pool")}), 2);
+  EXPECT_EQ(with({"--tls-cert", certs.cert("pool"), "--tls-key", certs.path("missing.key")}), 2);
+  EXPECT_EQ(with({"--tls-cert", certs.key("pool"), "--tls-key", certs.key("pool")}), 2);  // no cert
+  EXPECT_EQ(with({"--tls-cert", certs.cert("pool"), "--tls-key", certs.key("ext")}),
+            2);  // not its key
 }
 
 }  // namespace

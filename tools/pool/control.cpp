@@ -86,6 +86,12 @@ std::string server_json(const PoolServer& server) {
   append_json_string(out, to_string(server.state()));
   out.append(",\"requests_served\":").append(std::to_string(server.requests_served()));
   out.append(",\"sessions_held\":").append(std::to_string(server.sessions_held()));
+  if (server.tls()) {
+    out.append(",\"tls\":{\"handshakes\":").append(std::to_string(server.tls_handshakes()));
+    out.append(",\"resumed\":").append(std::to_string(server.tls_resumed())).push_back('}');
+  } else {
+    out.append(",\"tls\":null");
+  }
   out.append(",\"http\":[");
   for (std::size_t i = 0; i < server.http_endpoints().size(); ++i) {
     if (i > 0) out.push_back(',');

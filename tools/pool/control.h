@@ -4,8 +4,9 @@
 //   GET  /servers/<name>                   -> server
 //   POST /servers/<name>/fail|hang|recover -> 200 and the server once every thread applied it
 //   POST /servers/<name>/sessions/clear    -> 200 and the server
-// where a server is {"name","state" (up|failed|hung),"requests_served","sessions_held","http":
-// [addresses],"check": address}. Errors are {"error": "..."}: 404 unknown server or path, 405
+// where a server is {"name","state" (up|failed|hung),"requests_served","sessions_held","tls":
+// {"handshakes","resumed"} (null when its HTTP ports are plain),"http":[addresses],"check":
+// address}. Errors are {"error": "..."}: 404 unknown server or path, 405
 // wrong method, 500 a port that could not be bound again on recover.
 #pragma once
 

@@ -1,5 +1,6 @@
 #include "tools/pool/http_connection.h"
 
+#include <openssl/ssl.h>
 #include <array>
 #include <asio/write.hpp>
 #include <string_view>
@@ -13,18 +14,43 @@ constexpr std::string_view continue_head = "HTTP/1.1 100 Continue\r\n\r\n";
 // After a response that ends the connection, how long unread request bytes are drained: closing
 // with them unread would send a RST that can destroy the response before the client reads it.
 constexpr std::chrono::milliseconds linger_time{2000};
+// A client that connects and never completes its TLS handshake is let go after this long.
+constexpr std::chrono::milliseconds handshake_time{10'000};
 
 }  // namespace
 
 HttpConnection::HttpConnection(asio::ip::tcp::socket socket, Handler& handler,
-                               const Options& options)
-    : socket_(std::move(socket)),
-      timer_(socket_.get_executor()),
+                               const Options& options, asio::ssl::context* tls)
+    : wire_(std::move(socket)),
+      tls_(tls),
+      timer_(wire_.get_executor()),
       handler_(handler),
       options_(options) {}
 
 void HttpConnection::start() {
-  process_input();
+  if (tls_) {
+    handshake();
+  } else {
+    process_input();
+  }
+}
+
+void HttpConnection::handshake() {
+  phase_ = Phase::handshake;
+  arm_timer(handshake_time);
+  auto& tls = wire_.start_tls(*tls_);
+  tls.async_handshake(asio::ssl::stream_base::server, [self =
+                                                           shared_from_this()](std::error_code ec) {
+    if (self->phase_ == Phase::closed) return;
+    if (ec) {
+      self->close();  // not TLS, or a TLS we do not speak
+      return;
+    }
+    self->timer_.cancel();
+    self->handler_.on_tls_handshake(SSL_session_reused(self->wire_.tls()->native_handle()) == 1);
+    self->phase_ = Phase::head;
+    self->process_input();
+  });
 }
 
 void HttpConnection::process_input() {
@@ -85,7 +111,7 @@ void HttpConnection::begin_request(const RequestHead& head) {
 void HttpConnection::read() {
   if (options_.idle_timeout.count() > 0) arm_timer(options_.idle_timeout);
   const auto space = stream_.prepare();
-  socket_.async_read_some(
+  wire_.async_read_some(
       asio::buffer(space.data(), space.size()),
       [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
@@ -116,7 +142,7 @@ void HttpConnection::refuse(int status) {
 
 void HttpConnection::send_continue() {
   expect_continue_ = false;
-  asio::async_write(socket_, asio::buffer(continue_head),
+  asio::async_write(wire_, asio::buffer(continue_head),
                     [self = shared_from_this()](std::error_code ec, std::size_t) {
                       if (self->phase_ == Phase::closed) return;
                       if (ec) {
@@ -138,14 +164,14 @@ void HttpConnection::send() {
   const auto slice = pattern_slice(0, pattern_left_);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(out_),
                                                   asio::buffer(slice.data(), slice.size())};
-  asio::async_write(socket_, buffers,
+  asio::async_write(wire_, buffers,
                     [self = shared_from_this(), written = slice.size()](
                         std::error_code ec, std::size_t) { self->on_written(ec, written); });
 }
 
 void HttpConnection::write_pattern() {
   const auto slice = pattern_slice(pattern_offset_, pattern_left_);
-  asio::async_write(socket_, asio::buffer(slice.data(), slice.size()),
+  asio::async_write(wire_, asio::buffer(slice.data(), slice.size()),
                     [self = shared_from_this(), written = slice.size()](
                         std::error_code ec, std::size_t) { self->on_written(ec, written); });
 }
@@ -185,24 +211,28 @@ void HttpConnection::park() {
 
 void HttpConnection::linger_close() {
   phase_ = Phase::lingering;
-  std::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
   arm_timer(linger_time);
+  if (auto* tls = wire_.tls()) {
+    // close_notify, then whatever the client sends until its own close_notify or its FIN.
+    tls->async_shutdown([self = shared_from_this()](std::error_code) { self->close(); });
+    return;
+  }
+  wire_.shutdown_send();
   drain();
 }
 
 void HttpConnection::drain() {
   stream_.discard_all();
   const auto space = stream_.prepare();
-  socket_.async_read_some(asio::buffer(space.data(), space.size()),
-                          [self = shared_from_this()](std::error_code ec, std::size_t) {
-                            if (self->phase_ == Phase::closed) return;
-                            if (ec) {
-                              self->close();
-                              return;
-                            }
-                            self->drain();
-                          });
+  wire_.async_read_some(asio::buffer(space.data(), space.size()),
+                        [self = shared_from_this()](std::error_code ec, std::size_t) {
+                          if (self->phase_ == Phase::closed) return;
+                          if (ec) {
+                            self->close();
+                            return;
+                          }
+                          self->drain();
+                        });
 }
 
 void HttpConnection::arm_timer(std::chrono::milliseconds after) {
@@ -212,16 +242,18 @@ void HttpConnection::arm_timer(std::chrono::milliseconds after) {
     // A wait that completed just before a re-arm or cancel must not close the connection.
     if (self->timer_.expiry() > asio::steady_timer::clock_type::now()) return;
     const auto phase = self->phase_;
-    if (phase == Phase::head || phase == Phase::body || phase == Phase::lingering) self->close();
+    if (phase == Phase::handshake || phase == Phase::head || phase == Phase::body ||
+        phase == Phase::lingering) {
+      self->close();
+    }
   });
 }
 
 void HttpConnection::close() {
   if (phase_ == Phase::closed) return;
   phase_ = Phase::closed;
-  std::error_code ignored;
   timer_.cancel();
-  socket_.close(ignored);
+  wire_.close();
 }
 
 }  // namespace tether::pool

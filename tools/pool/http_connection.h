@@ -1,15 +1,19 @@
 // One server-side HTTP/1.1 connection: reads requests in order, discards their bodies, hands each
 // to a Handler and writes its Response (streaming the test pattern for large bodies), then closes
 // gracefully. It lives exactly as long as its pending I/O: every handler holds shared_from_this().
+// Given a TLS context, it first does the server side of a TLS handshake and then speaks HTTP
+// inside it; input that is not TLS closes it.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 
+#include "lb/stream.h"
 #include "tools/pool/http_request.h"
 #include "tools/pool/http_response.h"
 
@@ -39,6 +43,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     // The request's body has been discarded. Fill connection.response() and call send(), now or
     // later from the connection's executor; or call park().
     virtual void on_request(HttpConnection& connection, const Request& request) = 0;
+    // A TLS handshake completed; `resumed` when it resumed an earlier session.
+    virtual void on_tls_handshake(bool resumed) { (void)resumed; }
   };
 
   struct Options {
@@ -49,7 +55,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     bool answer_malformed = true;
   };
 
-  HttpConnection(asio::ip::tcp::socket socket, Handler& handler, const Options& options);
+  // With `tls`, which must outlive the connection, the connection is HTTPS.
+  HttpConnection(asio::ip::tcp::socket socket, Handler& handler, const Options& options,
+                 asio::ssl::context* tls = nullptr);
 
   void start();
 
@@ -62,11 +70,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void close();
 
   bool parked() const { return phase_ == Phase::parked; }
-  asio::any_io_executor executor() { return socket_.get_executor(); }
+  asio::any_io_executor executor() { return wire_.get_executor(); }
 
  private:
-  enum class Phase { head, body, handling, writing, parked, lingering, closed };
+  enum class Phase { handshake, head, body, handling, writing, parked, lingering, closed };
 
+  void handshake();
   void process_input();
   void read();
   void on_read(std::error_code ec, std::size_t n);
@@ -80,7 +89,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void linger_close();
   void arm_timer(std::chrono::milliseconds after);
 
-  asio::ip::tcp::socket socket_;
+  lb::Stream wire_;
+  asio::ssl::context* tls_;
   asio::steady_timer timer_;
   Handler& handler_;
   Options options_;

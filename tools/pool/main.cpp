@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "config/tls_files.h"
 #include "tools/pool/endpoint_text.h"
 #include "tools/pool/pool_plan.h"
 #include "tools/pool/simulated_pool.h"
@@ -32,8 +33,8 @@ void print_servers(const SimulatedPool& pool) {
       if (!http.empty()) http += ',';
       http += to_string(endpoint);
     }
-    std::printf("%s http %s check %s\n", server->name().c_str(), http.c_str(),
-                to_string(server->check_endpoint()).c_str());
+    std::printf("%s %s %s check %s\n", server->name().c_str(), server->tls() ? "https" : "http",
+                http.c_str(), to_string(server->check_endpoint()).c_str());
   }
   if (const auto control = pool.control_endpoint()) {
     std::printf("control %s\n", to_string(*control).c_str());
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
   unsigned threads = 1;
   bool set_cookie = false;
   std::size_t max_sessions = SessionStore::default_capacity;
+  std::string tls_cert, tls_key;
 
   auto* servers_opt = app.add_option("--servers", servers, "Number of servers (fe01..feNN)")
                           ->check(CLI::Range(1, 999));
@@ -81,6 +83,13 @@ int main(int argc, char** argv) {
   app.add_option("--max-sessions", max_sessions,
                  "Sessions held per server; the oldest are forgotten beyond it")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+  auto* cert_opt = app.add_option(
+      "--tls-cert", tls_cert,
+      "HTTPS on every server's HTTP ports with this certificate chain (PEM, leaf first); the "
+      "check and control ports stay plain");
+  auto* key_opt = app.add_option("--tls-key", tls_key, "The private key of --tls-cert (PEM)");
+  cert_opt->needs(key_opt);
+  key_opt->needs(cert_opt);
   servers_opt->needs(base_opt);
   base_opt->needs(servers_opt);
   config_opt->excludes(servers_opt)->excludes(base_opt)->excludes(bind_opt)->excludes(prefix_opt);
@@ -114,6 +123,13 @@ int main(int argc, char** argv) {
   if (!plan.ok()) return fail(plan.error);
 
   PoolOptions options;
+  if (cert_opt->count()) {
+    bool key_at_fault = false;
+    const auto certificate = tether::config::read_certificate(tls_cert, tls_key, key_at_fault);
+    if (!certificate.ok())
+      return fail((key_at_fault ? "--tls-key: " : "--tls-cert: ") + certificate.error);
+    options.server.tls = TlsIdentity{certificate.value->cert_pem, certificate.value->key_pem};
+  }
   options.servers = std::move(plan.servers);
   options.threads = threads;
   options.server.set_cookie = set_cookie;

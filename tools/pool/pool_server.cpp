@@ -86,16 +86,17 @@ PoolServer::PoolServer(ServerSpec spec, const ServerOptions& options, IoContextP
       sessions_(options.max_sessions),
       greeting_(spec_.name + "\n"),
       session_not_held_("session not held by " + spec_.name + "\n") {
+  if (options_.tls.enabled()) tls_ = make_server_context(options_.tls, tls_error_);
   for (std::size_t i = 0; i < io.size(); ++i) {
     auto shard = std::make_unique<Shard>(io.at(i));
     auto& s = *shard;
     for (std::size_t j = 0; j < spec_.http.size(); ++j) {
       s.http.push_back(std::make_unique<Listener>(s.io, [this, &s](tcp::socket socket) {
-        accept(s, std::move(socket), *this, http_options);
+        accept(s, std::move(socket), *this, http_options, tls_.get());
       }));
     }
     s.check = std::make_unique<Listener>(s.io, [this, &s](tcp::socket socket) {
-      accept(s, std::move(socket), *check_responder_, check_options);
+      accept(s, std::move(socket), *check_responder_, check_options, nullptr);
     });
     shards_.push_back(std::move(shard));
   }
@@ -124,6 +125,10 @@ std::error_code PoolServer::open_listeners(Shard& shard, bool resolve_ports,
 }
 
 bool PoolServer::listen(std::string& error) {
+  if (!tls_error_.empty()) {
+    error = spec_.name + ": " + tls_error_;
+    return false;
+  }
   for (std::size_t i = 0; i < shards_.size(); ++i) {
     tcp::endpoint failed;
     // The first shard turns port 0 into a concrete port that the others then share.
@@ -136,9 +141,9 @@ bool PoolServer::listen(std::string& error) {
 }
 
 void PoolServer::accept(Shard& shard, tcp::socket socket, HttpConnection::Handler& handler,
-                        const HttpConnection::Options& options) {
+                        const HttpConnection::Options& options, asio::ssl::context* tls) {
   if (state() == ServerState::failed) return;  // a fail is on its way to this shard; refuse
-  auto connection = std::make_shared<HttpConnection>(std::move(socket), handler, options);
+  auto connection = std::make_shared<HttpConnection>(std::move(socket), handler, options, tls);
   if (shard.connections.size() >= shard.prune_at) {
     std::erase_if(shard.connections, [](const auto& weak) { return weak.expired(); });
     shard.prune_at = std::max<std::size_t>(64, 2 * shard.connections.size());
@@ -206,6 +211,11 @@ std::error_code PoolServer::set_state_and_wait(ServerState state) {
   auto result = promise->get_future();
   set_state(state, [promise](std::error_code ec) { promise->set_value(ec); });
   return result.get();
+}
+
+void PoolServer::on_tls_handshake(bool resumed) {
+  handshakes_.fetch_add(1, std::memory_order_relaxed);
+  if (resumed) resumed_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void PoolServer::on_request(HttpConnection& connection, const HttpConnection::Request& request) {

@@ -18,6 +18,7 @@
 #include "tools/pool/http_connection.h"
 #include "tools/pool/io_context_pool.h"
 #include "tools/pool/session_store.h"
+#include "tools/pool/tls_context.h"
 
 namespace tether::pool {
 
@@ -39,6 +40,8 @@ struct ServerOptions {
   // Also set (and accept) IIS's own ASP.NET_SessionId cookie next to X-Session.
   bool set_cookie = false;
   std::size_t max_sessions = SessionStore::default_capacity;
+  // When set, the HTTP ports speak HTTPS (the check port stays plain TCP).
+  TlsIdentity tls;
 };
 
 class PoolServer : public HttpConnection::Handler {
@@ -69,28 +72,37 @@ class PoolServer : public HttpConnection::Handler {
 
   std::uint64_t requests_served() const { return requests_.load(std::memory_order_relaxed); }
   std::size_t sessions_held() const { return sessions_.size(); }
+  bool tls() const { return tls_ != nullptr; }
+  // TLS handshakes completed on the HTTP ports, and how many of them resumed a session.
+  std::uint64_t tls_handshakes() const { return handshakes_.load(std::memory_order_relaxed); }
+  std::uint64_t tls_resumed() const { return resumed_.load(std::memory_order_relaxed); }
   void clear_sessions() { sessions_.clear(); }
 
   // HttpConnection::Handler for the HTTP ports.
   bool silent() const override { return state() == ServerState::hung; }
   void on_request(HttpConnection& connection, const HttpConnection::Request& request) override;
+  void on_tls_handshake(bool resumed) override;
 
  private:
   struct Shard;
   class CheckResponder;
 
   void accept(Shard& shard, asio::ip::tcp::socket socket, HttpConnection::Handler& handler,
-              const HttpConnection::Options& options);
+              const HttpConnection::Options& options, asio::ssl::context* tls);
   std::error_code open_listeners(Shard& shard, bool resolve_ports, asio::ip::tcp::endpoint& failed);
   std::error_code apply(Shard& shard, ServerState state);
 
   ServerSpec spec_;
   ServerOptions options_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  std::string tls_error_;  // why tls_ could not be made; listen() reports it
   std::unique_ptr<CheckResponder> check_responder_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<ServerState> state_{ServerState::up};
   std::mutex state_change_mutex_;
   std::atomic<std::uint64_t> requests_{0};
+  std::atomic<std::uint64_t> handshakes_{0};
+  std::atomic<std::uint64_t> resumed_{0};
   SessionStore sessions_;
   const std::string greeting_;
   const std::string session_not_held_;

@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <asio/post.hpp>
+#include <asio/ssl/error.hpp>
 #include <asio/write.hpp>
 
 namespace tether::probe {
@@ -35,7 +36,7 @@ ClientSession::ClientSession(asio::io_context& io, const ClientSettings& setting
       may_continue_(std::move(may_continue)),
       record_(std::move(record)),
       done_(std::move(done)),
-      socket_(io),
+      wire_(io),
       timer_(io),
       parser_(settings.server_header) {
   if (settings.check_body_length) parser_.check_body(*settings.check_body_length);
@@ -65,6 +66,7 @@ void ClientSession::next() {
   parser_.reset();
   started_ = std::chrono::steady_clock::now();
   in_flight_ = true;
+  handshake_ms_ = -1;
   timed_out_ = false;
   retried_ = false;
   const auto generation = ++generation_;
@@ -72,11 +74,10 @@ void ClientSession::next() {
   timer_.async_wait([self = shared_from_this(), generation](std::error_code ec) {
     if (ec || generation != self->generation_ || !self->in_flight_) return;
     self->timed_out_ = true;
-    std::error_code ignored;
-    self->socket_.close(ignored);  // the pending operation ends with operation_aborted
+    self->wire_.close();  // the pending operation ends with operation_aborted
   });
 
-  reused_ = socket_.is_open();
+  reused_ = wire_.socket().is_open();
   if (reused_) {
     write();
   } else {
@@ -87,11 +88,12 @@ void ClientSession::next() {
 void ClientSession::connect() {
   const bool roamed = state_.roam_source && state_.next_request >= settings_.split;
   const auto source = roamed ? *state_.roam_source : state_.source;
+  auto& socket = wire_.socket();
   std::error_code ec;
-  socket_.open(settings_.target.protocol(), ec);
+  socket.open(settings_.target.protocol(), ec);
   if (!ec) {
-    defer_port_choice(socket_);
-    socket_.bind(tcp::endpoint(source, 0), ec);
+    defer_port_choice(socket);
+    socket.bind(tcp::endpoint(source, 0), ec);
   }
   if (ec) {
     // Posted, not called: a run of failures must not recurse through next().
@@ -99,16 +101,37 @@ void ClientSession::connect() {
     return;
   }
   bound_source_ = source;
-  socket_.async_connect(settings_.target, [self = shared_from_this()](std::error_code ec) {
+  socket.async_connect(settings_.target, [self = shared_from_this()](std::error_code ec) {
     if (ec) return self->failed(self->timed_out_ ? Outcome::timed_out : Outcome::connect_failed);
     std::error_code ignored;
-    self->socket_.set_option(tcp::no_delay(true), ignored);
+    self->wire_.socket().set_option(tcp::no_delay(true), ignored);
+    if (self->settings_.tls) return self->handshake();
+    self->write();
+  });
+}
+
+void ClientSession::handshake() {
+  auto& tls = wire_.start_tls(*settings_.tls);
+  prepare_connection(tls.native_handle(), settings_.tls_options);
+  const auto begun = std::chrono::steady_clock::now();
+  tls.async_handshake(asio::ssl::stream_base::client, [self = shared_from_this(),
+                                                       begun](std::error_code ec) {
+    if (self->timed_out_) return self->failed(Outcome::timed_out);
+    if (ec) {
+      auto* sink = self->settings_.first_tls_error;
+      if (sink && sink->empty()) {
+        *sink = describe_handshake_error(ec, self->wire_.tls()->native_handle());
+      }
+      return self->failed(Outcome::tls_failed);
+    }
+    self->handshake_ms_ =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - begun).count();
     self->write();
   });
 }
 
 void ClientSession::write() {
-  asio::async_write(socket_, asio::buffer(request_),
+  asio::async_write(wire_, asio::buffer(request_),
                     [self = shared_from_this()](std::error_code ec, std::size_t) {
                       if (!ec) return self->read();
                       if (self->timed_out_) return self->failed(Outcome::timed_out);
@@ -118,7 +141,7 @@ void ClientSession::write() {
 }
 
 void ClientSession::read() {
-  socket_.async_read_some(
+  wire_.async_read_some(
       asio::buffer(buffer_),
       [self = shared_from_this()](std::error_code ec, std::size_t n) { self->on_read(ec, n); });
 }
@@ -126,7 +149,10 @@ void ClientSession::read() {
 void ClientSession::on_read(std::error_code ec, std::size_t n) {
   if (ec) {
     if (timed_out_) return failed(Outcome::timed_out);
-    if (ec == asio::error::eof && parser_.finish_on_close() == ResponseParser::Status::complete) {
+    // Under TLS a peer that closes without close_notify truncates the stream; a response
+    // delimited by the close is as complete as with a plain FIN.
+    const bool ended = ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+    if (ended && parser_.finish_on_close() == ResponseParser::Status::complete) {
       return answered();
     }
     if (!parser_.started() && retry_on_new_connection()) return;
@@ -183,6 +209,7 @@ void ClientSession::finish_request(const Observation& partial) {
   Observation o = partial;
   o.client = state_.index;
   o.request = state_.next_request;
+  o.handshake_ms = handshake_ms_;
   o.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
           .count();
@@ -194,8 +221,7 @@ void ClientSession::finish_request(const Observation& partial) {
 }
 
 void ClientSession::close() {
-  std::error_code ignored;
-  socket_.close(ignored);
+  wire_.close();
   bound_source_.reset();
 }
 

@@ -3,11 +3,13 @@
 // source address, presenting its session (X-Session) and its cookie as a browser or a Lync mobile
 // client would. Each request becomes one Observation. It lives exactly as long as its pending
 // I/O (every handler holds shared_from_this()) and is used on one io_context's thread only.
+// With TLS, every new connection (a roaming client's included) starts with a full handshake.
 #pragma once
 
 #include <array>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ssl/context.hpp>
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
@@ -16,8 +18,10 @@
 #include <optional>
 #include <string>
 
+#include "lb/stream.h"
 #include "tools/probe/response_parser.h"
 #include "tools/probe/tally.h"
+#include "tools/probe/tls_client.h"
 
 namespace tether::probe {
 
@@ -32,6 +36,11 @@ struct ClientSettings {
   std::string server_header = "X-Tether-Server";
   std::chrono::milliseconds timeout{5000};
   std::size_t split = 0;  // the request index where roaming clients switch address
+  // HTTPS when set; the context outlives the clients.
+  asio::ssl::context* tls = nullptr;
+  TlsClientOptions tls_options;
+  // Why the first TLS handshake that failed did (the run reports it once); the clients share it.
+  std::string* first_tls_error = nullptr;
 };
 
 // What one client keeps for its whole session, across the scenario point.
@@ -60,6 +69,7 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
  private:
   void next();
   void connect();
+  void handshake();
   void write();
   void read();
   void on_read(std::error_code ec, std::size_t n);
@@ -78,13 +88,14 @@ class ClientSession : public std::enable_shared_from_this<ClientSession> {
   Record record_;
   Done done_;
 
-  asio::ip::tcp::socket socket_;
+  lb::Stream wire_;
   asio::steady_timer timer_;
   std::optional<asio::ip::address> bound_source_;
   ResponseParser parser_;
   std::string request_;
   std::array<char, 16 * 1024> buffer_;
   std::chrono::steady_clock::time_point started_;
+  double handshake_ms_ = -1;      // this request's TLS handshake, when it made one
   std::uint64_t generation_ = 0;  // which request the timer belongs to
   bool in_flight_ = false;
   bool timed_out_ = false;

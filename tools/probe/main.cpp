@@ -10,6 +10,7 @@
 
 #include "config/address.h"
 #include "config/duration.h"
+#include "config/tls_files.h"
 #include "tools/probe/render.h"
 #include "tools/probe/runner.h"
 #include "tools/probe/scenario.h"
@@ -33,12 +34,13 @@ Definitions:
                         requests do not count against it).
   sessions lost         clients that received at least one 440 (a server that does not hold the
                         session the client presents in X-Session).
-  errors                requests without a complete response (connect, timeout, closed,
-                        malformed) or answered 5xx.
+  errors                requests without a complete response (connect, TLS handshake,
+                        timeout, closed, malformed) or answered 5xx.
   max/mean, cov         clients per server over the servers that answered before the scenario
                         point; cov = population standard deviation / mean.
   latency               request start (connect included when it opened one) to the response's
                         last byte; nearest-rank percentiles.
+  handshake             --tls: a new connection's TLS handshake, TCP connect excluded.
   split                 request R/2 of every session: where roaming clients change address and
                         where a scenario happens (all clients finish their first half, the action
                         runs, --settle passes, then every client reconnects for its second half).
@@ -88,6 +90,7 @@ int main(int argc, char** argv) {
   ScenarioPlan plan;
   std::string settle = "2s", duration, timeout = "5s";
   std::string json_path, svg_path;
+  std::string ca_path;
 
   app.add_option("--target", target, "Load balancer HOST:PORT")->required();
   app.add_option("--clients", options.clients, "Simulated clients")
@@ -129,6 +132,19 @@ int main(int argc, char** argv) {
   app.add_option("--hook", plan.hook, "Shell command that carries out the scenario");
   app.add_option("--settle", settle, "Pause after the scenario action (health checks notice)")
       ->capture_default_str();
+  auto* tls_opt = app.add_flag("--tls", options.tls.enabled,
+                               "HTTPS: every connection starts with a TLS handshake (TLS 1.2+, "
+                               "ALPN http/1.1, no session resumption)");
+  auto* ca_opt = app.add_option("--ca", ca_path,
+                                "Verify the target's certificate against these CAs (PEM); "
+                                "default: the system's trust store");
+  auto* insecure_opt = app.add_flag("--insecure", options.tls.insecure,
+                                    "Do not verify the target's certificate (tests only)");
+  auto* sni_opt = app.add_option("--sni", options.tls.server_name,
+                                 "Server name to send and verify; default: the --target host");
+  ca_opt->needs(tls_opt)->excludes(insecure_opt);
+  insecure_opt->needs(tls_opt);
+  sni_opt->needs(tls_opt);
   app.add_option("--json", json_path, "Write the report as JSON to FILE");
   app.add_option("--svg", svg_path, "Write the distribution and moves as an SVG chart to FILE");
 
@@ -144,6 +160,18 @@ int main(int argc, char** argv) {
   if (!address.ok()) return fail("--target: " + address.error);
   options.target = address.value->endpoint;
   options.target_text = target;
+  if (options.tls.enabled) {
+    if (!ca_path.empty()) {
+      const auto bundle = tether::config::read_ca_bundle(ca_path);
+      if (!bundle.ok()) return fail("--ca: " + bundle.error);
+      options.tls.ca_pem = *bundle.value;
+    }
+    if (!sni_opt->count()) {
+      options.tls.server_name =
+          tether::config::split_host_port(target, tether::config::PortZero::refused).value->host;
+    }
+    if (!make_client_context(options.tls, error)) return fail(error);
+  }
   const auto range = SourceRange::parse(sources, error);
   if (!range) return fail("--sources: " + error);
   options.sources = *range;
@@ -206,6 +234,10 @@ int main(int argc, char** argv) {
                  "tether-probe: no response carried %s, so no server could be told apart; "
                  "name the servers' identity header with --server-header\n",
                  options.server_header.c_str());
+  }
+  if (report.errors.tls_handshake > 0) {
+    std::fprintf(stderr, "tether-probe: %zu TLS handshakes failed; the first: %s\n",
+                 report.errors.tls_handshake, report.tls_error.c_str());
   }
   std::fputs(render_table(report).c_str(), stdout);
   std::fflush(stdout);

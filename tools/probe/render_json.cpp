@@ -57,6 +57,7 @@ std::string render_json(const Report& r) {
   top.string("target", r.run.target);
   top.string("path", r.run.path);
   top.string("mode", r.run.new_connections ? "new-connections" : "keep-alive");
+  top.boolean("tls", r.run.tls);
   top.raw("cookie", r.run.cookie.empty() ? "null" : admin::json_string(r.run.cookie));
   top.number("clients_planned", r.run.clients_planned);
   top.number("requests_per_client", r.run.requests_per_client);
@@ -77,6 +78,7 @@ std::string render_json(const Report& r) {
   top.number("errors", r.errors.total());
   top.raw("errors_by_kind", nested(2, [&](Object& o) {
             o.number("connect", r.errors.connect);
+            o.number("tls_handshake", r.errors.tls_handshake);
             o.number("timeout", r.errors.timeout);
             o.number("closed", r.errors.closed);
             o.number("malformed", r.errors.malformed);
@@ -113,6 +115,19 @@ std::string render_json(const Report& r) {
             o.number("max", r.latency.max, 3);
             o.number("samples", r.latency.samples);
           }));
+  if (r.run.tls) {
+    top.raw("handshake_ms", nested(2, [&](Object& o) {
+              o.number("p50", r.handshake.p50, 3);
+              o.number("p90", r.handshake.p90, 3);
+              o.number("p99", r.handshake.p99, 3);
+              o.number("max", r.handshake.max, 3);
+              o.number("samples", r.handshake.samples);
+            }));
+    top.raw("tls_error", r.tls_error.empty() ? "null" : admin::json_string(r.tls_error));
+  } else {
+    top.raw("handshake_ms", "null");
+    top.raw("tls_error", "null");
+  }
   top.number("roamed", r.roamed);
   top.number("roamed_moved", r.roamed_moved);
 

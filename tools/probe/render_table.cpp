@@ -19,6 +19,7 @@ void line(std::string& out, const char* label, const std::string& value) {
 std::string render_table(const Report& r) {
   std::string out;
   std::string how = r.run.new_connections ? "new connection per request" : "keep-alive";
+  if (r.run.tls) how = "HTTPS, " + how;
   if (!r.run.cookie.empty()) how += ", cookie " + r.run.cookie;
   out += format("tether-probe %s GET %s (%s)\n", r.run.target.c_str(), r.run.path.c_str(),
                 how.c_str());
@@ -35,10 +36,13 @@ std::string render_table(const Report& r) {
   line(out, "requests",
        format("%zu, %zu answered, %zu off the client's home server", r.requests, r.answered,
               r.requests_off_home));
+  const std::string tls_errors =
+      r.run.tls ? format(", tls handshake %zu", r.errors.tls_handshake) : std::string();
   line(out, "errors",
-       format("%zu (connect %zu, timeout %zu, closed %zu, malformed %zu, 5xx %zu)",
+       format("%zu (connect %zu, timeout %zu, closed %zu, malformed %zu, 5xx %zu%s)",
               r.errors.total(), r.errors.connect, r.errors.timeout, r.errors.closed,
-              r.errors.malformed, r.errors.http_5xx));
+              r.errors.malformed, r.errors.http_5xx, tls_errors.c_str()));
+  if (!r.tls_error.empty()) line(out, "tls error", r.tls_error);
   if (r.bodies_checked > 0)
     line(out, "bodies checked", format("%zu, %zu corrupt", r.bodies_checked, r.bodies_corrupt));
   std::string statuses;
@@ -51,6 +55,11 @@ std::string render_table(const Report& r) {
   line(out, "latency ms",
        format("p50 %.3f  p90 %.3f  p99 %.3f  max %.3f", r.latency.p50, r.latency.p90, r.latency.p99,
               r.latency.max));
+  if (r.handshake.samples > 0) {
+    line(out, "handshake ms",
+         format("p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  (%zu handshakes)", r.handshake.p50,
+                r.handshake.p90, r.handshake.p99, r.handshake.max, r.handshake.samples));
+  }
   if (r.run.roam_fraction > 0) {
     line(out, "roamed", format("%zu clients, %zu moved server", r.roamed, r.roamed_moved));
   }

@@ -207,6 +207,19 @@ RunResult run_probe(const ProbeOptions& o, const ScenarioAction& action) {
   settings.server_header = o.server_header;
   settings.timeout = o.timeout;
   settings.split = has_split(o) ? o.requests / 2 : o.requests;
+  RunResult result;
+  std::unique_ptr<asio::ssl::context> tls;
+  std::string tls_error;
+  if (o.tls.enabled) {
+    tls = make_client_context(o.tls, result.error);
+    if (!tls) {
+      result.ok = false;
+      return result;
+    }
+    settings.tls = tls.get();
+    settings.tls_options = o.tls;
+    settings.first_tls_error = &tls_error;
+  }
 
   const auto start = Clock::now();
   std::optional<Clock::time_point> deadline;
@@ -219,7 +232,6 @@ RunResult run_probe(const ProbeOptions& o, const ScenarioAction& action) {
   scenario.kind = o.scenario;
   scenario.server = o.scenario_server;
 
-  RunResult result;
   if (o.scenario == Scenario::none) {
     dispatcher.run_until(o.requests);
   } else {
@@ -238,7 +250,9 @@ RunResult run_probe(const ProbeOptions& o, const ScenarioAction& action) {
   }
 
   result.report = tally.report(scenario);
+  result.report.tls_error = tls_error;
   auto& run = result.report.run;
+  run.tls = o.tls.enabled;
   run.target = o.target_text;
   run.path = o.path;
   run.new_connections = o.new_connections;

@@ -15,6 +15,7 @@
 
 #include "tools/probe/source_range.h"
 #include "tools/probe/tally.h"
+#include "tools/probe/tls_client.h"
 
 namespace tether::probe {
 
@@ -30,6 +31,8 @@ struct ProbeOptions {
   // Compare every 200's body with tether-pool's pattern; `path` must be /bytes/N.
   bool check_body = false;
   std::string cookie;  // cookie name to keep per client, empty for none
+  // HTTPS (--tls): every connection's handshake, verification and SNI.
+  TlsClientOptions tls;
   double roam = 0;
   std::string server_header = "X-Tether-Server";
   std::chrono::milliseconds timeout{5000};
@@ -64,7 +67,8 @@ struct RunResult {
   Report report;
 };
 
-// `options` must have passed validate().
+// `options` must have passed validate(). A TLS trust store that does not load ends the run
+// before it starts (ok false).
 RunResult run_probe(const ProbeOptions& options, const ScenarioAction& action);
 
 }  // namespace tether::probe

@@ -49,12 +49,16 @@ void Tally::record(const Observation& o) {
   client.next_request = o.request + 1;
   client.roamed = client.roamed || o.roamed_source;
   ++requests_;
+  if (o.handshake_ms >= 0) handshakes_.push_back(o.handshake_ms);
 
   switch (o.outcome) {
     case Outcome::answered:
       break;
     case Outcome::connect_failed:
       ++errors_.connect;
+      return;
+    case Outcome::tls_failed:
+      ++errors_.tls_handshake;
       return;
     case Outcome::timed_out:
       ++errors_.timeout;
@@ -127,6 +131,18 @@ void count_move(Scenario scenario, std::uint32_t target, std::uint32_t before, s
     case Scenario::none:
       return;
   }
+}
+
+Latency summarize(std::vector<double> samples) {
+  Latency latency;
+  if (samples.empty()) return latency;
+  std::sort(samples.begin(), samples.end());
+  latency.samples = samples.size();
+  latency.p50 = percentile(samples, 50);
+  latency.p90 = percentile(samples, 90);
+  latency.p99 = percentile(samples, 99);
+  latency.max = samples.back();
+  return latency;
 }
 
 }  // namespace
@@ -210,15 +226,8 @@ Report Tally::report(const ScenarioInfo& scenario) const {
             [](const ServerShare& a, const ServerShare& b) { return a.name < b.name; });
   report.servers = std::move(shares);
 
-  if (!latencies_.empty()) {
-    std::vector<double> sorted = latencies_;
-    std::sort(sorted.begin(), sorted.end());
-    report.latency.samples = sorted.size();
-    report.latency.p50 = percentile(sorted, 50);
-    report.latency.p90 = percentile(sorted, 90);
-    report.latency.p99 = percentile(sorted, 99);
-    report.latency.max = sorted.back();
-  }
+  report.latency = summarize(latencies_);
+  report.handshake = summarize(handshakes_);
   return report;
 }
 

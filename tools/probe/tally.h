@@ -9,8 +9,8 @@
 //    its home. Failed requests do not count against it; a client with no answer at all did not
 //    stay anywhere.
 //  - *Sessions lost*: clients that received at least one 440.
-//  - *Errors*: requests that got no complete response (connect failed, timed out, connection
-//    closed, malformed response) or a 5xx.
+//  - *Errors*: requests that got no complete response (connect failed, TLS handshake failed,
+//    timed out, connection closed, malformed response) or a 5xx.
 //  - *Distribution* (max/mean, coefficient of variation = population standard deviation / mean)
 //    is over the servers that answered before the scenario point (all servers without a
 //    scenario), so a server added midway does not count as an idle one.
@@ -44,7 +44,7 @@ enum class Scenario { none, fail, drain, add, remove };
 std::string_view to_string(Scenario);
 
 // How one request ended.
-enum class Outcome { answered, connect_failed, timed_out, closed, malformed };
+enum class Outcome { answered, connect_failed, tls_failed, timed_out, closed, malformed };
 
 struct Observation {
   std::size_t client = 0;
@@ -53,6 +53,8 @@ struct Observation {
   int status = 0;           // when answered
   std::string_view server;  // the server-identity header; empty when absent or not answered
   double latency_ms = 0;    // request start (connect included when it opened one) to response end
+  double handshake_ms =
+      -1;  // its TLS handshake, when it opened a TLS connection that completed one
   bool roamed_source = false;  // sent from the client's roaming address
   bool after_split = false;    // at or after the split (scenario and roaming point)
   // --check-body: a 200's body was compared with the expected bytes.
@@ -71,6 +73,7 @@ struct RunInfo {
   std::string target;
   std::string path = "/";
   bool new_connections = false;
+  bool tls = false;
   std::string cookie;  // cookie name kept per client, empty for none
   std::size_t clients_planned = 0;
   std::size_t requests_per_client = 0;
@@ -96,8 +99,10 @@ struct Latency {
 };
 
 struct Errors {
-  std::size_t connect = 0, timeout = 0, closed = 0, malformed = 0, http_5xx = 0;
-  std::size_t total() const { return connect + timeout + closed + malformed + http_5xx; }
+  std::size_t connect = 0, tls_handshake = 0, timeout = 0, closed = 0, malformed = 0, http_5xx = 0;
+  std::size_t total() const {
+    return connect + tls_handshake + timeout + closed + malformed + http_5xx;
+  }
 };
 
 struct Moves {
@@ -133,6 +138,8 @@ struct Report {
   double cov = 0;
 
   Latency latency;
+  Latency handshake;      // TLS handshakes (TCP connect excluded); samples 0 without TLS
+  std::string tls_error;  // why the first failed TLS handshake failed, empty when none did
   std::size_t roamed = 0;
   std::size_t roamed_moved = 0;
   Moves moves;
@@ -170,6 +177,7 @@ class Tally {
   std::vector<std::size_t> server_requests_;
   std::vector<bool> server_before_;  // answered a request before the split
   std::vector<double> latencies_;
+  std::vector<double> handshakes_;
   std::size_t requests_ = 0, answered_ = 0, unattributed_ = 0, off_home_ = 0;
   Errors errors_;
   std::map<int, std::size_t> statuses_;
