@@ -77,6 +77,12 @@ probe::ProbeOptions https_clients(const tcp::endpoint& target) {
   return options;
 }
 
+probe::ProbeOptions new_connection_clients(const tcp::endpoint& target) {
+  auto options = https_clients(target);
+  options.new_connections = true;
+  return options;
+}
+
 // Every client on one server for its whole session, roaming or not, and no session lost.
 void expect_every_client_kept(const probe::Report& report) {
   EXPECT_TRUE(report.run.tls);
@@ -111,6 +117,17 @@ TEST(TlsAffinity, RoamingClientsKeepTheirServerAndSessionThroughTlsOnBothSides) 
     resumed += server->tls_resumed();
   }
   EXPECT_GT(resumed, 0u) << handshakes << " handshakes";
+}
+
+// Every request on a new TLS connection: a full handshake with Tether each time.
+TEST(TlsAffinity, ANewTlsConnectionPerRequestKeepsEveryClientToo) {
+  auto servers = start_https_pool();
+  ASSERT_TRUE(servers);
+  TetherInstance tether{tls_both_sides_yaml(*servers)};
+  const auto result = probe::run_probe(new_connection_clients(tether.endpoint("web")), {});
+  ASSERT_TRUE(result.ok) << result.error;
+  expect_every_client_kept(result.report);
+  EXPECT_EQ(result.report.handshake.samples, 600u);
 }
 
 }  // namespace
