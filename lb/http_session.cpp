@@ -1,5 +1,7 @@
 #include "lb/http_session.h"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
@@ -9,6 +11,7 @@
 #include <asio/ssl/error.hpp>
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
+#include <cerrno>
 
 #include <spdlog/spdlog.h>
 
@@ -268,10 +271,21 @@ asio::awaitable<bool> HttpSession::tls_handshake() {
   set_phase(Phase::tls_handshake, idle.count() > 0 ? std::min<std::chrono::steady_clock::duration>(
                                                          idle, kTlsHandshakeTimeout)
                                                    : kTlsHandshakeTimeout);
-  // A peer that connects and leaves without a byte (a TCP probe) is counted, not logged.
-  auto [wait_ec] = co_await client_.socket().async_wait(asio::socket_base::wait_read, use_tuple);
-  std::error_code available_ec;
-  if (!end_ && (wait_ec || client_.socket().available(available_ec) == 0 || available_ec)) {
+  // A peer that connects and leaves without a byte (a TCP probe) is counted, not logged. What
+  // the socket holds is peeked at, not guessed from a wake-up: one with nothing to read (an
+  // EAGAIN) is waited for again.
+  for (;;) {
+    auto [wait_ec] = co_await client_.socket().async_wait(asio::socket_base::wait_read, use_tuple);
+    if (end_) {
+      // Silent until the limit: the watchdog closed it (as tls_handshake_timeout).
+      if (timed_out_) frontend_.count_handshake(TlsHandshakeResult::timeout);
+      co_return false;
+    }
+    char byte;
+    const ssize_t n =
+        wait_ec ? -1 : ::recv(client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0) break;
+    if (n < 0 && !wait_ec && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
     frontend_.count_handshake(TlsHandshakeResult::closed);
     close("closed");
     co_return false;
@@ -600,7 +614,9 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
       fresh_only = true;
       continue;
     }
-    if (relayed && x.server_reusable && !x.close_client) {
+    // The server's connection is reusable whatever the client does next: a client that closes
+    // (Connection: close, one request per connection) still leaves it for the next client.
+    if (relayed && x.server_reusable) {
       if (server.config.send_proxy == config::SendProxy::off)
         worker_.connections().park(std::move(x.server), std::chrono::steady_clock::now());
       else

@@ -227,6 +227,15 @@ TEST_F(HttpProxy, ServerConnectionsAreReusedAcrossClients) {
   EXPECT_LE(servers[0]->connections(), 4u) << "a new server connection per request";
 }
 
+// A client that closes after its request (Connection: close, one request per connection, as
+// many clients and probes do) leaves the server connection for the next client.
+TEST_F(HttpProxy, ServerConnectionsOutliveClientsThatClose) {
+  for (int i = 0; i < 20; ++i)
+    ASSERT_EQ(http_server_seen_by(client_address(i), tether.endpoint()), "fe01");
+  EXPECT_EQ(servers[0]->requests(), 20u);
+  EXPECT_LE(servers[0]->connections(), 4u) << "a new server connection per client";
+}
+
 // A server closes an idle keep-alive connection Tether has parked. The next request, one with a
 // body (which could not be retried once sent), must get a fresh connection, not the dead one.
 TEST_F(HttpProxy, ParkedConnectionTheServerClosedIsNotReused) {
