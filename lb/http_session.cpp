@@ -469,8 +469,8 @@ HttpSession::Route HttpSession::route(const Exchange& x, std::span<const std::ui
   return {p.server, p.decision, false};
 }
 
-asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& server,
-                                                                        bool reuse) {
+asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& server, bool reuse,
+                                                                        bool sure) {
   const auto now = std::chrono::steady_clock::now();
   const bool shared = server.config.send_proxy == config::SendProxy::off;
   Pool& pool = frontend_.pool;
@@ -485,7 +485,7 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
     co_return c;
   }
   if (reuse && shared)
-    while (auto c = worker_.connections().take(server, now)) {
+    while (auto c = worker_.connections().take(server, now, sure)) {
       if (c->tls == tls) co_return c;
       c->stream.close();  // made under tls settings a reload has replaced
     }
@@ -558,7 +558,9 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
     Server& server = *x.route.server;
     server.active.fetch_add(1, std::memory_order_relaxed);
     // After a parked connection turned out closed, the retry skips the pool.
-    x.server = co_await connect(server, !fresh_only);
+    // A request without a body is sent again on a fresh connection if a parked one turns out to
+    // have been closed by the server (retry_fresh), so only one with a body needs it checked.
+    x.server = co_await connect(server, !fresh_only, x.request_body != http::BodyKind::none);
     fresh_only = false;
     if (end_) {
       server.active.fetch_sub(1, std::memory_order_relaxed);

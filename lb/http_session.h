@@ -72,8 +72,9 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   asio::awaitable<bool> read_request_head();
   asio::awaitable<bool> serve(Exchange& x);
   Route route(const Exchange& x, std::span<const std::uint32_t> tried);
-  // A connection to `server`: a parked one when `reuse` allows, else a new one.
-  asio::awaitable<std::shared_ptr<ServerConnection>> connect(Server& server, bool reuse);
+  // A connection to `server`: a parked one when `reuse` allows, else a new one. `sure`: a parked
+  // one must be known open (the request could not be retried once sent).
+  asio::awaitable<std::shared_ptr<ServerConnection>> connect(Server& server, bool reuse, bool sure);
   asio::awaitable<bool> pump_request_body(Exchange& x);
   asio::awaitable<bool> relay_response(Exchange& x);
   asio::awaitable<bool> tunnel(Exchange& x);

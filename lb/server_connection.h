@@ -34,8 +34,11 @@ class ConnectionPool {
   ConnectionPool(std::size_t max_idle_per_server, Clock::duration max_idle_time)
       : max_idle_per_server_(max_idle_per_server), max_idle_time_(max_idle_time) {}
 
-  // The most recently parked connection to `server` still open, or null.
-  std::shared_ptr<ServerConnection> take(const Server& server, Clock::time_point now);
+  // The most recently parked connection to `server`, or null. `check_open`: one the server has
+  // closed meanwhile is dropped here (a recv per take), for a request that could not be retried
+  // on a fresh connection once sent (one with a body); without it the session finds out itself.
+  std::shared_ptr<ServerConnection> take(const Server& server, Clock::time_point now,
+                                         bool check_open);
   // Parks a connection whose last response ended cleanly. One the server closed meanwhile (or
   // sent anything unasked on) is dropped when next taken.
   void park(std::shared_ptr<ServerConnection> connection, Clock::time_point now);

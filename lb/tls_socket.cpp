@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <new>
 
@@ -82,6 +83,11 @@ TlsSocket::TlsSocket(asio::ip::tcp::socket& socket, asio::ssl::context& context)
   // Released buffers: an idle connection keeps no 2 × 16 KiB of record buffers.
   SSL_set_mode(ssl_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                          SSL_MODE_RELEASE_BUFFERS);
+}
+
+char* TlsSocket::gather_scratch() {
+  thread_local std::array<char, kGatherBytes> scratch;
+  return scratch.data();
 }
 
 TlsSocket::~TlsSocket() {

@@ -65,13 +65,21 @@ class TlsSocket {
         std::forward<Token>(token));
   }
 
+  // Several small buffers (a response head and the body bytes behind it) go out as one record
+  // and one send(): they are gathered into the worker's scratch within the OpenSSL call (a retry
+  // after a wait gathers the same bytes again; the buffers live until the write completes).
   template <class ConstBuffers, class Token>
   auto async_write_some(const ConstBuffers& buffers, Token&& token) {
+    const std::size_t total = asio::buffer_size(buffers);
     const asio::const_buffer b = first_of(buffers);
+    const bool gather = b.size() < total && total <= kGatherBytes;
     return run<void(std::error_code, std::size_t)>(
-        [this, b](std::size_t& done) {
+        [this, b, buffers, gather, total](std::size_t& done) {
           if (b.size() == 0) return 1;
-          return SSL_write_ex(ssl_, b.data(), b.size(), &done);
+          if (!gather) return SSL_write_ex(ssl_, b.data(), b.size(), &done);
+          char* scratch = gather_scratch();
+          asio::buffer_copy(asio::buffer(scratch, total), buffers);
+          return SSL_write_ex(ssl_, scratch, total, &done);
         },
         std::forward<Token>(token));
   }
@@ -128,6 +136,9 @@ class TlsSocket {
         },
         token, socket_);
   }
+
+  static constexpr std::size_t kGatherBytes = 16 * 1024;  // one TLS record's worth
+  static char* gather_scratch();                          // kGatherBytes, per thread
 
   template <class Buffers>
   static auto first_of(const Buffers& buffers) {
