@@ -303,4 +303,11 @@ bool HttpClient::closed() {
   return n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset);
 }
 
+std::vector<std::unique_ptr<HttpBackend>> backends(int n) {
+  std::vector<std::unique_ptr<HttpBackend>> result;
+  for (int i = 1; i <= n; ++i)
+    result.push_back(std::make_unique<HttpBackend>("fe0" + std::to_string(i)));
+  return result;
+}
+
 }  // namespace tether::test

@@ -91,4 +91,7 @@ class HttpClient {
   std::string buffer_;
 };
 
+// Plain backends fe01..feN.
+std::vector<std::unique_ptr<HttpBackend>> backends(int n);
+
 }  // namespace tether::test

@@ -13,13 +13,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::unique_ptr<HttpBackend>> backends(int n) {
-  std::vector<std::unique_ptr<HttpBackend>> result;
-  for (int i = 1; i <= n; ++i)
-    result.push_back(std::make_unique<HttpBackend>("fe0" + std::to_string(i)));
-  return result;
-}
-
 std::string http_yaml(const std::vector<std::unique_ptr<HttpBackend>>& servers,
                       const std::string& affinity, const std::string& frontend_extra = "",
                       const std::string& pool_extra = "") {

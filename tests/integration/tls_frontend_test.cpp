@@ -39,13 +39,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::vector<std::unique_ptr<HttpBackend>> backends(int n) {
-  std::vector<std::unique_ptr<HttpBackend>> result;
-  for (int i = 1; i <= n; ++i)
-    result.push_back(std::make_unique<HttpBackend>("fe0" + std::to_string(i)));
-  return result;
-}
-
 std::string cert_entry(const std::string& name) {
   const auto& certs = test_certs();
   return "{ cert: \"" + certs.cert(name) + "\", key: \"" + certs.key(name) + "\" }";
