@@ -480,6 +480,16 @@ TEST(ProbeRun, AlternatingServersLoseEverySession) {
   EXPECT_EQ(report.errors.total(), 0u);
 }
 
+// How many of the first `clients` roaming clients a source hash over 3 servers moves: those
+// whose address after roaming (from the top of the range) hashes elsewhere than before.
+std::size_t roaming_moves(const ProbeOptions& options, std::size_t clients) {
+  std::size_t moves = 0;
+  for (std::size_t i = 0; i < clients; ++i)
+    moves += source_hash(options.sources.from_bottom(i), 3) !=
+             source_hash(options.sources.from_top(i), 3);
+  return moves;
+}
+
 // Source affinity cannot follow a roaming client: every client roams, and those whose new
 // address hashes elsewhere are reported as moved and lose their session.
 TEST(ProbeRun, RoamingUnderSourceAffinityIsReported) {
@@ -493,11 +503,7 @@ TEST(ProbeRun, RoamingUnderSourceAffinityIsReported) {
   options.roam = 1.0;
   const auto report = probe(options);
 
-  std::size_t expected_moves = 0;
-  for (std::size_t i = 0; i < 30; ++i) {
-    expected_moves += source_hash(options.sources.from_bottom(i), 3) !=
-                      source_hash(options.sources.from_top(i), 3);
-  }
+  const std::size_t expected_moves = roaming_moves(options, 30);
   ASSERT_GT(expected_moves, 0u);
   EXPECT_EQ(report.roamed, 30u);
   EXPECT_EQ(report.roamed_moved, expected_moves);
@@ -880,11 +886,7 @@ TEST(ProbeRunTls, RoamingUnderSourceAffinityIsReportedAndEachAddressHandshakes) 
   auto options = tls_options_for(lb.endpoint(), 30, 6);
   options.roam = 1.0;
   const auto report = probe(options);
-  std::size_t expected_moves = 0;
-  for (std::size_t i = 0; i < 30; ++i) {
-    expected_moves += source_hash(options.sources.from_bottom(i), 3) !=
-                      source_hash(options.sources.from_top(i), 3);
-  }
+  const std::size_t expected_moves = roaming_moves(options, 30);
   ASSERT_GT(expected_moves, 0u);
   EXPECT_EQ(report.errors.total(), 0u);
   EXPECT_EQ(report.roamed_moved, expected_moves);
