@@ -108,21 +108,18 @@ std::string render_json(const Report& r) {
   top.number("mean_clients", r.mean_clients, 4);
   top.number("max_over_mean", r.max_over_mean, 4);
   top.number("cov", r.cov, 4);
-  top.raw("latency_ms", nested(2, [&](Object& o) {
-            o.number("p50", r.latency.p50, 3);
-            o.number("p90", r.latency.p90, 3);
-            o.number("p99", r.latency.p99, 3);
-            o.number("max", r.latency.max, 3);
-            o.number("samples", r.latency.samples);
-          }));
+  const auto percentiles = [](const Latency& l) {
+    return nested(2, [&](Object& o) {
+      o.number("p50", l.p50, 3);
+      o.number("p90", l.p90, 3);
+      o.number("p99", l.p99, 3);
+      o.number("max", l.max, 3);
+      o.number("samples", l.samples);
+    });
+  };
+  top.raw("latency_ms", percentiles(r.latency));
   if (r.run.tls) {
-    top.raw("handshake_ms", nested(2, [&](Object& o) {
-              o.number("p50", r.handshake.p50, 3);
-              o.number("p90", r.handshake.p90, 3);
-              o.number("p99", r.handshake.p99, 3);
-              o.number("max", r.handshake.max, 3);
-              o.number("samples", r.handshake.samples);
-            }));
+    top.raw("handshake_ms", percentiles(r.handshake));
     top.raw("tls_error", r.tls_error.empty() ? "null" : admin::json_string(r.tls_error));
   } else {
     top.raw("handshake_ms", "null");
