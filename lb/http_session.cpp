@@ -48,6 +48,16 @@ constexpr std::size_t kReadSize = 16 * 1024;
 
 using http::iequals;
 
+// Reads and drops what the socket holds now, up to a request head's worth.
+void discard_readable(int fd) {
+  char sink[4096];
+  for (std::size_t total = 0; total < http::kMaxHeadSize;) {
+    const ssize_t n = ::recv(fd, sink, sizeof sink, MSG_DONTWAIT);
+    if (n <= 0) return;
+    total += static_cast<std::size_t>(n);
+  }
+}
+
 // Hop-by-hop headers we manage ourselves on each side.
 bool connection_header(std::string_view name) {
   return iequals(name, "connection") || iequals(name, "keep-alive") ||
@@ -284,6 +294,16 @@ asio::awaitable<bool> HttpSession::tls_handshake() {
     char byte;
     const ssize_t n =
         wait_ec ? -1 : ::recv(client_.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n > 0 && byte >= 'A' && byte <= 'Z') {
+      // A request method where a TLS record (0x16) belongs: plain HTTP sent to the TLS port
+      // (an http:// URL, a misconfigured client). Say so in plain text, as NGINX does, instead
+      // of a TLS alert the client cannot read. What it sent is read first, so that our close
+      // is a FIN after the answer rather than a reset that could discard it.
+      frontend_.count_handshake(TlsHandshakeResult::failed);
+      discard_readable(client_.socket().native_handle());
+      co_await respond_error(400, "plain HTTP request sent to a TLS port");
+      co_return false;
+    }
     if (n > 0) break;
     if (n < 0 && !wait_ec && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) continue;
     frontend_.count_handshake(TlsHandshakeResult::closed);
