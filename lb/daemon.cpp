@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <thread>
 

@@ -1,15 +1,16 @@
 #include "lb/tcp_session.h"
 
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <asio/post.hpp>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-
-#include <asio/post.hpp>
 
 #include "lb/access_log.h"
 #include "lb/client_address.h"
@@ -38,28 +39,32 @@ bool splice_enabled() {
 }
 
 constexpr std::size_t kPreambleSize = kMaxProxyV2Size + 4096;
+constexpr std::uint32_t kReadEvents = EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+constexpr std::uint32_t kWriteEvents = EPOLLOUT | EPOLLHUP | EPOLLERR;
 
 bool would_block(int err) {
   return err == EAGAIN || err == EWOULDBLOCK;
 }
 
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
 }  // namespace
 
-TcpSession::TcpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::socket client)
-    : worker_(worker),
-      frontend_(frontend),
-      client_(std::move(client)),
-      server_socket_(worker.context()),
-      connect_timer_(worker.context()),
-      idle_timer_(worker.context()),
-      started_(Clock::now()),
-      last_activity_(started_) {
+TcpSession::TcpSession(Worker& worker, Frontend& frontend, int client)
+    : worker_(worker), frontend_(frontend), started_(Clock::now()), last_activity_(started_) {
+  client_.fd = client;
   worker_.track(this);
   frontend_.accepted.fetch_add(1, std::memory_order_relaxed);
   frontend_.active.fetch_add(1, std::memory_order_relaxed);
 }
 
 TcpSession::~TcpSession() {
+  close_fd(client_.fd);
+  close_fd(server_socket_.fd);
+  worker_.deadlines().remove(*this);
   worker_.untrack(this);
   frontend_.active.fetch_sub(1, std::memory_order_relaxed);
   if (server_) server_->active.fetch_sub(1, std::memory_order_relaxed);
@@ -78,53 +83,83 @@ TcpSession::~TcpSession() {
 }
 
 void TcpSession::start(const asio::ip::tcp::endpoint& peer) {
+  self_ = shared_from_this();
   client_endpoint_ = peer;
-  std::error_code ec;
-  client_.set_option(asio::ip::tcp::no_delay(true), ec);
+  // TCP_NODELAY came with accept4() from the listening socket.
+  if (worker_.poller().add(client_.fd, *this, kClientTag)) return close("client_error");
+  worker_.deadlines().add(*this);
   if (frontend_.config.accept_proxy) {
     const auto& trusted = frontend_.config.affinity.trusted_proxies;
     if (!trusted.empty() && !is_trusted(canonical(client_endpoint_.address()), trusted)) {
       frontend_.refused.fetch_add(1, std::memory_order_relaxed);
       return close("proxy_untrusted");
     }
-    // The header must come first and soon; the connect timer doubles as its deadline.
-    connect_timer_.expires_after(kProxyHeaderTimeout);
-    connect_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
-      if (!ec && !end_ && !server_) close("proxy_timeout");
-    });
+    // The header must come first and soon. The client's readiness is its event.
+    phase_ = Phase::proxy_header;
+    deadline_ = Clock::now() + kProxyHeaderTimeout;
+    worker_.deadlines().due(deadline_);
     preamble_ = std::make_unique<char[]>(kPreambleSize);
-    return read_proxy_header();
+    return;
   }
   place_client();
 }
 
+void TcpSession::on_events(std::uint8_t tag, std::uint32_t events) {
+  if (end_) return;                                     // closed earlier in this batch
+  if (tag != kClientTag && tag != server_tag_) return;  // a failed attempt's socket
+  Socket& socket = tag == kClientTag ? client_ : server_socket_;
+  if (events & kReadEvents) socket.readable = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP)) socket.peer_closed = true;
+  if (events & kWriteEvents) socket.writable = true;
+  switch (phase_) {
+    case Phase::proxy_header:
+      return read_proxy_header();
+    case Phase::connecting:
+      // The client's bytes wait for the server. A connect that failed says so with an error
+      // or hang-up, one that worked with writability: no getsockopt(SO_ERROR) either way.
+      if (&socket != &server_socket_) return;
+      if (events & (EPOLLERR | EPOLLHUP)) return connect_failed();
+      if (socket.writable) connected();
+      return;
+    case Phase::relaying:
+      return relay();
+  }
+}
+
 void TcpSession::read_proxy_header() {
-  client_.async_read_some(
-      asio::buffer(preamble_.get() + preamble_bytes_, kPreambleSize - preamble_bytes_),
-      [this, self = shared_from_this()](std::error_code ec, std::size_t n) {
-        if (end_) return;
-        if (ec) return close("client_gone");
-        preamble_bytes_ += n;
-        ProxyHeader header;
-        std::string error;
-        switch (parse_proxy_header({preamble_.get(), preamble_bytes_}, header, error)) {
-          case ProxyParse::incomplete:
-            // A header never exceeds kMaxProxyV2Size, so a full buffer is always decided.
-            return read_proxy_header();
-          case ProxyParse::error:
-            frontend_.refused.fetch_add(1, std::memory_order_relaxed);
-            return close("proxy_invalid");
-          case ProxyParse::complete:
-            break;
-        }
-        connect_timer_.cancel();
-        if (!header.local)
-          client_endpoint_ = {canonical(header.source.address()), header.source.port()};
-        // Bytes after the header are the client's first data: they go to the server first.
-        preamble_bytes_ -= header.size;
-        std::memmove(preamble_.get(), preamble_.get() + header.size, preamble_bytes_);
-        place_client();
-      });
+  while (client_.readable && !end_) {
+    const std::size_t room = kPreambleSize - preamble_bytes_;
+    const ssize_t n = ::recv(client_.fd, preamble_.get() + preamble_bytes_, room, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && would_block(errno)) {
+      client_.readable = false;
+      return;
+    }
+    if (n <= 0) return close("client_gone");
+    preamble_bytes_ += static_cast<std::size_t>(n);
+    // A short read drained the socket (edge-triggered: new bytes are a new event).
+    if (static_cast<std::size_t>(n) < room) client_.readable = false;
+    ProxyHeader header;
+    std::string error;
+    switch (parse_proxy_header({preamble_.get(), preamble_bytes_}, header, error)) {
+      case ProxyParse::incomplete:
+        // A header never exceeds kMaxProxyV2Size, so a full buffer is always decided.
+        if (!client_.readable && client_.peer_closed) return close("client_gone");
+        continue;
+      case ProxyParse::error:
+        frontend_.refused.fetch_add(1, std::memory_order_relaxed);
+        return close("proxy_invalid");
+      case ProxyParse::complete:
+        break;
+    }
+    if (!header.local)
+      client_endpoint_ = {canonical(header.source.address()), header.source.port()};
+    // Bytes after the header are the client's first data: they go to the server first.
+    preamble_bytes_ -= header.size;
+    std::memmove(preamble_.get(), preamble_.get() + header.size, preamble_bytes_);
+    phase_ = Phase::connecting;
+    return place_client();
+  }
 }
 
 void TcpSession::place_client() {
@@ -157,65 +192,57 @@ void TcpSession::connect_next() {
   server_ = placement.server;
   decision_ = placement.decision;
   server_->active.fetch_add(1, std::memory_order_relaxed);
+  phase_ = Phase::connecting;
+  // Tags 1, 3, 5, ...: one per attempt, never the client's.
+  server_tag_ = static_cast<std::uint8_t>(2 * tried_.size() + 1);
+  server_socket_ = {};
 
   const auto& endpoint = server_->config.address.endpoint;
-  std::error_code ec;
-  server_socket_.open(endpoint.protocol(), ec);
-  if (!ec) server_socket_.native_non_blocking(true, ec);
-  if (ec) return on_connect(ec);
+  const int fd =
+      ::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return connect_failed();
+  server_socket_.fd = fd;
+  const int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   connect_started_ = Clock::now();
-  connect_timer_.expires_after(pool.config().connect_timeout);
-  connect_timer_.async_wait([this, self = shared_from_this()](std::error_code ec) {
-    // Closing the socket completes the pending wait with operation_aborted: a failed attempt.
-    if (!ec && !connected_ && !end_) server_socket_.close(ec);
-  });
-  // connect(2) by hand: Asio's async_connect polls the socket once more before asking SO_ERROR.
-  if (::connect(server_socket_.native_handle(), endpoint.data(),
-                static_cast<socklen_t>(endpoint.size())) == 0)
-    return on_connect({});
-  if (errno != EINPROGRESS) return on_connect({errno, std::system_category()});
-  server_socket_.async_wait(
-      asio::socket_base::wait_write, [this, self = shared_from_this()](std::error_code ec) {
-        if (!ec) {
-          int error = 0;
-          socklen_t len = sizeof error;
-          if (::getsockopt(server_socket_.native_handle(), SOL_SOCKET, SO_ERROR, &error, &len) != 0)
-            error = errno;
-          if (error != 0) ec = {error, std::system_category()};
-        }
-        on_connect(ec);
-      });
+  if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0 &&
+      errno != EINPROGRESS)
+    return connect_failed();
+  // Registered after connect(): a socket not yet connecting would read as hung up.
+  if (worker_.poller().add(fd, *this, server_tag_)) return connect_failed();
+  deadline_ = connect_started_ + pool.config().connect_timeout;
+  worker_.deadlines().due(deadline_);
+  // Its outcome is the socket's first event, even when connect() completed at once.
 }
 
-void TcpSession::on_connect(std::error_code ec) {
-  connect_timer_.cancel();
-  if (end_) return;
-  if (ec) {
-    server_->connect_failures.fetch_add(1, std::memory_order_relaxed);
-    frontend_.pool.observe_connect_failure(*server_);
-    server_->active.fetch_sub(1, std::memory_order_relaxed);
-    tried_.push_back(server_->id);
-    server_ = nullptr;
-    std::error_code ignored;
-    server_socket_.close(ignored);
-    if (tried_.size() > frontend_.pool.config().retries) {
-      frontend_.connect_failed.fetch_add(1, std::memory_order_relaxed);
-      return close("connect_failed");
-    }
-    return connect_next();
+void TcpSession::connect_failed() {
+  server_->connect_failures.fetch_add(1, std::memory_order_relaxed);
+  frontend_.pool.observe_connect_failure(*server_);
+  server_->active.fetch_sub(1, std::memory_order_relaxed);
+  tried_.push_back(server_->id);
+  server_ = nullptr;
+  close_server();
+  if (tried_.size() > frontend_.pool.config().retries) {
+    frontend_.connect_failed.fetch_add(1, std::memory_order_relaxed);
+    return close("connect_failed");
   }
-  connected_ = true;
+  connect_next();
+}
+
+void TcpSession::connected() {
+  phase_ = Phase::relaying;
   server_->total.fetch_add(1, std::memory_order_relaxed);
   server_->connect_time.record(Clock::now() - connect_started_);
   if (decision_ != Decision::stick && frontend_.config.affinity.type != config::AffinityType::none)
     frontend_.pool.pin(key_, *server_, Clock::now());
-  server_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
 
   // What the server must get before the relay: our PROXY header, then bytes the client sent
   // along with its own. It is held like any data the server has not taken yet.
   std::string proxy_header;
   if (server_->config.send_proxy != config::SendProxy::off) {
-    const auto local = client_.local_endpoint(ec);
+    asio::ip::tcp::endpoint local;
+    socklen_t len = static_cast<socklen_t>(local.capacity());
+    if (::getsockname(client_.fd, local.data(), &len) == 0) local.resize(len);
     proxy_header = server_->config.send_proxy == config::SendProxy::v1
                        ? make_proxy_v1(client_endpoint_, local)
                        : make_proxy_v2(client_endpoint_, local);
@@ -227,34 +254,38 @@ void TcpSession::on_connect(std::error_code ec) {
     hold(upstream_, preamble.data(), preamble.size());
   }
   preamble_.reset();
-  start_relay();
+  last_activity_ = Clock::now();
+  if (frontend_.config.idle_timeout.count() > 0)
+    worker_.deadlines().due(last_activity_ + frontend_.config.idle_timeout);
+  relay();
 }
 
-void TcpSession::start_relay() {
-  last_activity_ = Clock::now();
-  if (frontend_.config.idle_timeout.count() > 0) {
-    idle_timer_.expires_at(last_activity_ + frontend_.config.idle_timeout);
-    idle_timer_.async_wait(
-        [this, self = shared_from_this()](std::error_code ec) { on_idle_timer(ec); });
-  }
+void TcpSession::relay() {
   pump(upstream_);
   pump(downstream_);
 }
 
 void TcpSession::pump(Half& half) {
-  const bool from_client = &half == &upstream_;
-  const int from = half.from.native_handle();
   std::size_t turn = 0;
-  while (!end_) {
+  while (!end_ && !half.ended) {
     // What `to` has not taken yet goes first: bytes stay in order, and a receiver that does not
     // keep up stops the reading (back-pressure instead of buffering).
     if (half.holding()) {
-      if (!flush(half)) return;
+      if (!half.to.writable || !flush(half)) return;
       continue;
     }
     if (half.eof) return end_direction(half);
+    if (!half.from.readable) {
+      // Quiet for now: the empty pipe goes back to the worker, for whichever transfer needs one.
+      if (half.pipe) {
+        worker_.pipes().give_back(std::move(*half.pipe));
+        half.pipe.reset();
+      }
+      return;
+    }
     if (turn >= kTurnBytes) {
-      // Let the worker's other sessions run; this direction continues after them.
+      // Let the worker's other sessions run; this direction continues after them (the socket
+      // raises no new edge for bytes already waiting).
       asio::post(worker_.context(), [this, self = shared_from_this(), &half] {
         if (!end_) pump(half);
       });
@@ -265,137 +296,88 @@ void TcpSession::pump(Half& half) {
       if (!half.pipe) half.bulk = false;  // out of descriptors: copy instead
     }
 
-    ssize_t n;
-    if (half.pipe) {
-      n = ::splice(from, nullptr, half.pipe->write_end(), nullptr, half.pipe->capacity(),
-                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    } else if (half.more) {
-      n = ::recv(from, worker_.scratch().data(), worker_.scratch().size(), MSG_DONTWAIT);
-    } else {
-      // The last read did not fill its buffer, so the socket is most likely drained: let Asio
-      // wait, which tries the read once more itself before it sleeps.
-      return read_async(half);
-    }
+    const std::size_t want = half.pipe ? half.pipe->capacity() : worker_.scratch().size();
+    const ssize_t n = half.pipe ? ::splice(half.from.fd, nullptr, half.pipe->write_end(), nullptr,
+                                           want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
+                                : ::recv(half.from.fd, worker_.scratch().data(), want, 0);
     if (n == 0) {
       half.eof = true;
       continue;
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (would_block(errno)) return half.pipe ? wait_readable(half) : read_async(half);
-      const bool reset = errno == ECONNRESET;
-      return close(from_client ? (reset ? "client_reset" : "client_error")
-                               : (reset ? "server_reset" : "server_error"));
+      if (would_block(errno)) {
+        half.from.readable = false;
+        continue;
+      }
+      return close(error_of(half, true, errno));
     }
     last_activity_ = Clock::now();
     const auto got = static_cast<std::size_t>(n);
     turn += got;
     if (half.pipe) {
+      // A short splice may only mean the pipe ran out of slots: only EAGAIN says drained.
       half.in_pipe = got;
       continue;
     }
-    half.more = got == worker_.scratch().size();
+    // A short read drained the socket: edge-triggered epoll reports new bytes as a new event,
+    // and a peer known to have closed has nothing left but its EOF, so neither is read for.
+    if (got < want) {
+      half.from.readable = false;
+      if (half.from.peer_closed) half.eof = true;
+    }
     if (!forward(half, worker_.scratch().data(), got)) return;
     // A read that filled the whole scratch buffer is a bulk transfer: from now on the bytes go
-    // socket → pipe → socket in the kernel. Splice needs both sockets non-blocking.
-    if (half.more && splice_enabled()) {
-      std::error_code ec;
-      half.from.native_non_blocking(true, ec);
-      if (!ec) half.to.native_non_blocking(true, ec);
-      half.bulk = !ec;
-    }
+    // socket → pipe → socket in the kernel.
+    if (got == want && splice_enabled()) half.bulk = true;
   }
 }
 
 bool TcpSession::forward(Half& half, const char* data, std::size_t size) {
-  ssize_t sent = ::send(half.to.native_handle(), data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+  ssize_t sent = half.to.writable ? ::send(half.to.fd, data, size, MSG_NOSIGNAL) : 0;
   if (sent < 0) {
     if (errno != EINTR && !would_block(errno)) {
-      close(&half == &upstream_ ? "server_error" : "client_error");
+      close(error_of(half, false, errno));
       return false;
     }
     sent = 0;
   }
   delivered(half, static_cast<std::size_t>(sent));
   if (static_cast<std::size_t>(sent) == size) return true;
+  // The receiver is full: its next writability is an event.
+  half.to.writable = false;
   hold(half, data + sent, size - static_cast<std::size_t>(sent));
-  wait_writable(half);
   return false;
 }
 
 bool TcpSession::flush(Half& half) {
-  const int to = half.to.native_handle();
+  const std::size_t size = half.in_pipe > 0 ? half.in_pipe : half.held_end - half.held_begin;
   const ssize_t n = half.in_pipe > 0
-                        ? ::splice(half.pipe->read_end(), nullptr, to, nullptr, half.in_pipe,
+                        ? ::splice(half.pipe->read_end(), nullptr, half.to.fd, nullptr, size,
                                    SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
-                        : ::send(to, half.held.get() + half.held_begin,
-                                 half.held_end - half.held_begin, MSG_DONTWAIT | MSG_NOSIGNAL);
+                        : ::send(half.to.fd, half.held.get() + half.held_begin, size, MSG_NOSIGNAL);
   if (n < 0) {
     if (errno == EINTR) return true;
     if (would_block(errno))
-      wait_writable(half);
+      half.to.writable = false;
     else
-      close(&half == &upstream_ ? "server_error" : "client_error");
+      close(error_of(half, false, errno));
     return false;
   }
+  const auto sent = static_cast<std::size_t>(n);
   if (half.in_pipe > 0) {
-    half.in_pipe -= static_cast<std::size_t>(n);
+    half.in_pipe -= sent;
   } else {
-    half.held_begin += static_cast<std::size_t>(n);
+    half.held_begin += sent;
     if (half.held_begin == half.held_end) {
       half.held.reset();  // an idle connection keeps no buffer
       half.held_begin = half.held_end = 0;
     }
   }
-  delivered(half, static_cast<std::size_t>(n));
+  delivered(half, sent);
+  // A short write filled the receiver: its next writability is an event.
+  if (sent < size) half.to.writable = false;
   return true;
-}
-
-void TcpSession::read_async(Half& half) {
-  // Asio reads into the direction's own small buffer (the worker's scratch buffer cannot be
-  // lent to a pending operation), trying at once and then when epoll says so, without the
-  // epoll_ctl() a readiness wait costs.
-  half.from.async_receive(asio::buffer(half.first), [this, self = shared_from_this(), &half](
-                                                        std::error_code ec, std::size_t n) {
-    if (end_) return;
-    const bool from_client = &half == &upstream_;
-    if (ec == asio::error::eof) {
-      half.eof = true;
-      return pump(half);
-    }
-    if (ec) {
-      const bool reset = ec == asio::error::connection_reset;
-      return close(from_client ? (reset ? "client_reset" : "client_error")
-                               : (reset ? "server_reset" : "server_error"));
-    }
-    last_activity_ = Clock::now();
-    half.more = n == half.first.size();
-    if (forward(half, half.first.data(), n)) pump(half);
-  });
-}
-
-void TcpSession::wait_readable(Half& half) {
-  // Quiet for now: the empty pipe goes back to the worker, for whichever transfer needs one.
-  if (half.pipe && half.in_pipe == 0) {
-    worker_.pipes().give_back(std::move(*half.pipe));
-    half.pipe.reset();
-  }
-  half.from.async_wait(asio::socket_base::wait_read,
-                       [this, self = shared_from_this(), &half](std::error_code ec) {
-                         if (end_) return;
-                         if (ec)
-                           return close(&half == &upstream_ ? "client_error" : "server_error");
-                         pump(half);
-                       });
-}
-
-void TcpSession::wait_writable(Half& half) {
-  half.to.async_wait(asio::socket_base::wait_write,
-                     [this, self = shared_from_this(), &half](std::error_code ec) {
-                       if (end_) return;
-                       if (ec) return close(&half == &upstream_ ? "server_error" : "client_error");
-                       pump(half);
-                     });
 }
 
 void TcpSession::hold(Half& half, const char* data, std::size_t size) {
@@ -421,18 +403,43 @@ void TcpSession::end_direction(Half& half) {
   // Both ended: closing sends the last FIN, so no shutdown is needed first.
   if (other.ended) return close("closed");
   // Half-close: pass the EOF on and keep relaying the other direction.
-  std::error_code ignored;
-  half.to.shutdown(asio::socket_base::shutdown_send, ignored);
+  ::shutdown(half.to.fd, SHUT_WR);
 }
 
-void TcpSession::on_idle_timer(std::error_code ec) {
-  if (ec || end_) return;
-  // The deadline moves with activity; the timer is re-armed only when it fires, never per read.
+const char* TcpSession::error_of(const Half& half, bool reading, int error) const {
+  // Reading fails on the half's source, writing on its destination.
+  const bool client = (&half == &upstream_) == reading;
+  const bool reset = error == ECONNRESET;
+  return client ? (reset ? "client_reset" : "client_error")
+                : (reset ? "server_reset" : "server_error");
+}
+
+Clock::time_point TcpSession::on_sweep(Clock::time_point now) {
+  constexpr auto kNever = Clock::time_point::max();
+  if (end_) return kNever;
+  switch (phase_) {
+    case Phase::proxy_header:
+      if (now < deadline_) return deadline_;
+      close("proxy_timeout");
+      return kNever;
+    case Phase::connecting:
+      if (now < deadline_) return deadline_;
+      connect_failed();  // the next attempt, if any, has its own deadline
+      return end_ ? kNever : deadline_;
+    case Phase::relaying:
+      break;
+  }
+  if (frontend_.config.idle_timeout.count() <= 0) return kNever;
+  // Activity moves the deadline without touching any timer: it is checked here, when due.
   const auto deadline = last_activity_ + frontend_.config.idle_timeout;
-  if (Clock::now() >= deadline) return close("idle_timeout");
-  idle_timer_.expires_at(deadline);
-  idle_timer_.async_wait(
-      [this, self = shared_from_this()](std::error_code ec) { on_idle_timer(ec); });
+  if (now < deadline) return deadline;
+  close("idle_timeout");
+  return kNever;
+}
+
+void TcpSession::close_server() {
+  close_fd(server_socket_.fd);  // closing deregisters it from the poller
+  server_socket_ = {};
 }
 
 void TcpSession::close(const char* reason) {
@@ -442,11 +449,11 @@ void TcpSession::close(const char* reason) {
     if (half->pipe && half->in_pipe == 0) worker_.pipes().give_back(std::move(*half->pipe));
     half->pipe.reset();  // a pipe with bytes still in it is closed with them
   }
-  std::error_code ignored;
-  connect_timer_.cancel();
-  idle_timer_.cancel();
-  client_.close(ignored);
-  server_socket_.close(ignored);
+  close_fd(client_.fd);
+  close_server();
+  worker_.deadlines().remove(*this);
+  // Events of this batch may still name the session: the poller frees it after the batch.
+  if (self_) worker_.poller().retire(std::move(self_));
 }
 
 }  // namespace tether::lb

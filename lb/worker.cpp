@@ -90,6 +90,8 @@ void Worker::stop() {
   // Once every closed socket's handlers have run, run() returns: nothing is destroyed mid-call.
   asio::post(context_, [this] {
     connections_.clear();
+    deadlines_.close();
+    poller_.close();
     work_.reset();
   });
 }

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "lb/deadline_sweep.h"
+#include "lb/poller.h"
 #include "lb/pool.h"
 #include "lb/server_connection.h"
 #include "lb/splice_pipe.h"
@@ -38,6 +40,9 @@ class Worker {
   AccessLog& access_log() { return access_log_; }
   ConnectionPool& connections() { return connections_; }
   PipeCache& pipes() { return pipes_; }
+  // Listeners' and tcp sessions' sockets, and tcp sessions' deadlines (docs/data-path.md).
+  Poller& poller() { return poller_; }
+  DeadlineSweep& deadlines() { return deadlines_; }
   // Where tcp sessions read before they write: one buffer per worker, so an idle connection
   // holds no buffer at all. Valid only until the handler that uses it returns.
   std::span<char> scratch() { return {scratch_.get(), kScratchSize}; }
@@ -92,6 +97,9 @@ class Worker {
   PipeCache pipes_{64};
   static constexpr std::size_t kScratchSize = 64 * 1024;
   std::unique_ptr<char[]> scratch_ = std::make_unique<char[]>(kScratchSize);
+  // Last: destroyed first, while what the sessions they still hold refer to is alive.
+  DeadlineSweep deadlines_{context_};
+  Poller poller_{context_};
   std::thread thread_;
 };
 
