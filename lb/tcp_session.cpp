@@ -326,15 +326,17 @@ void TcpSession::pump(Half& half) {
       half.from.readable = false;
       if (half.from.peer_closed) half.eof = true;
     }
-    if (!forward(half, worker_.scratch().data(), got)) return;
+    // With the EOF known, the bytes wait (MSG_MORE) for the FIN that follows them at once, so
+    // the receiver gets one segment instead of two.
+    if (!forward(half, worker_.scratch().data(), got, half.eof ? MSG_MORE : 0)) return;
     // A read that filled the whole scratch buffer is a bulk transfer: from now on the bytes go
     // socket → pipe → socket in the kernel.
     if (got == want && splice_enabled()) half.bulk = true;
   }
 }
 
-bool TcpSession::forward(Half& half, const char* data, std::size_t size) {
-  ssize_t sent = half.to.writable ? ::send(half.to.fd, data, size, MSG_NOSIGNAL) : 0;
+bool TcpSession::forward(Half& half, const char* data, std::size_t size, int flags) {
+  ssize_t sent = half.to.writable ? ::send(half.to.fd, data, size, MSG_NOSIGNAL | flags) : 0;
   if (sent < 0) {
     if (errno != EINTR && !would_block(errno)) {
       close(error_of(half, false, errno));

@@ -98,7 +98,7 @@ class TcpSession : public Session,
   void connected();
   void relay();
   void pump(Half& half);
-  bool forward(Half& half, const char* data, std::size_t size);
+  bool forward(Half& half, const char* data, std::size_t size, int flags);
   bool flush(Half& half);
   void hold(Half& half, const char* data, std::size_t size);
   void delivered(Half& half, std::size_t n);
