@@ -109,7 +109,8 @@ void TcpSession::on_events(std::uint8_t tag, std::uint32_t events) {
   if (tag != kClientTag && tag != server_tag_) return;  // a failed attempt's socket
   Socket& socket = tag == kClientTag ? client_ : server_socket_;
   if (events & kReadEvents) socket.readable = true;
-  if (events & (EPOLLRDHUP | EPOLLHUP)) socket.peer_closed = true;
+  // A FIN, not a reset: a reset (EPOLLERR) is for the next read to report.
+  if ((events & EPOLLRDHUP) && !(events & EPOLLERR)) socket.peer_closed = true;
   if (events & kWriteEvents) socket.writable = true;
   switch (phase_) {
     case Phase::proxy_header:
