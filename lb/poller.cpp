@@ -15,7 +15,8 @@ constexpr std::uint64_t kPointerMask = (std::uint64_t{1} << kTagShift) - 1;
 
 }  // namespace
 
-Poller::Poller(asio::io_context& context) : context_(context), descriptor_(context) {}
+Poller::Poller(asio::io_context& context)
+    : context_(context), descriptor_(context), soon_timer_(context) {}
 
 Poller::~Poller() = default;  // the descriptor closes the epoll fd
 
@@ -46,6 +47,21 @@ std::error_code Poller::add(int fd, Target& target, std::uint8_t tag) {
   return {};
 }
 
+void Poller::soon(std::function<void()> work) {
+  soon_.push_back(std::move(work));
+  if (soon_armed_) return;
+  soon_armed_ = true;
+  soon_timer_.expires_after(kSoon);
+  soon_timer_.async_wait([this](std::error_code ec) {
+    soon_armed_ = false;
+    auto work = std::move(soon_);
+    soon_.clear();
+    if (ec || closed_) return;
+    for (auto& w : work)
+      w();
+  });
+}
+
 void Poller::retire(std::shared_ptr<void> object) {
   retired_.push_back(std::move(object));
   // Outside a batch (a deadline, a shutdown) the caller may still be on the stack: free it once
@@ -60,6 +76,8 @@ void Poller::retire(std::shared_ptr<void> object) {
 
 void Poller::close() {
   closed_ = true;
+  soon_.clear();
+  soon_timer_.cancel();
   std::error_code ignored;
   descriptor_.cancel(ignored);
   release();

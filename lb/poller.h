@@ -16,7 +16,10 @@
 #include <array>
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <system_error>
 #include <vector>
@@ -42,6 +45,8 @@ class Poller {
   // Registers `fd` with EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET until it is closed. The tag tells
   // the target's sockets apart, and a socket from one that was closed in the same batch.
   std::error_code add(int fd, Target& target, std::uint8_t tag);
+  // Runs `work` about a millisecond from now; one timer serves all work queued meanwhile.
+  void soon(std::function<void()> work);
   // Keeps `object` alive until no batch can name it any more.
   void retire(std::shared_ptr<void> object);
   // Stops waiting (Worker::stop); registered sockets stay registered until closed.
@@ -49,6 +54,7 @@ class Poller {
 
  private:
   static constexpr int kBatch = 128;
+  static constexpr auto kSoon = std::chrono::milliseconds(1);
   std::error_code open();
   void wait();
   void dispatch();
@@ -62,6 +68,9 @@ class Poller {
   bool release_posted_ = false;
   std::unique_ptr<epoll_event[]> events_ = std::make_unique<epoll_event[]>(kBatch);
   std::vector<std::shared_ptr<void>> retired_;
+  asio::steady_timer soon_timer_;
+  bool soon_armed_ = false;
+  std::vector<std::function<void()>> soon_;
 };
 
 }  // namespace tether::lb

@@ -97,6 +97,7 @@ class TcpSession : public Session,
   void connect_failed();
   void connected();
   void relay();
+  void release_handshake_ack();
   void pump(Half& half);
   bool forward(Half& half, const char* data, std::size_t size, int flags);
   bool flush(Half& half);
@@ -116,6 +117,7 @@ class TcpSession : public Session,
   asio::ip::tcp::endpoint client_endpoint_;  // the PROXY header's source, when there is one
   std::unique_ptr<char[]> preamble_;         // accept_proxy: the PROXY header and what followed it
   std::size_t preamble_bytes_ = 0;  // client bytes read with the PROXY header, not yet relayed
+  bool server_heard_ = false;       // a byte went to the server (and our handshake ACK with it)
 
   AffinityKey key_;
   std::uint64_t key_hash_ = 0;

@@ -1,5 +1,5 @@
 // Tether in tcp mode on loopback, seen from clients: affinity, balance, byte-exact relay,
-// half-close, IPv6, retries, timeouts and graceful stop.
+// half-close, a server that speaks first, IPv6, retries, timeouts and graceful stop.
 #include <gtest/gtest.h>
 
 #include <future>
@@ -107,6 +107,23 @@ TEST(TcpProxy, HalfCloseStillDeliversTheReply) {
   asio::write(socket, asio::buffer(std::string("last words")));
   socket.shutdown(tcp::socket::shutdown_send);  // done writing, still reading
   EXPECT_EQ(read_all(socket), "last words");
+}
+
+// The server connection is opened with delayed ACKs, so that the handshake's last ACK rides on
+// the client's first bytes. A client that says nothing must not leave its server waiting for
+// that ACK (up to 200 ms in the kernel): a server that speaks first is heard at once.
+TEST(TcpProxy, AServerThatSpeaksFirstIsHeardAtOnce) {
+  auto servers = echo_pool(1);  // each EchoServer connection begins with the server's name
+  TetherInstance tether(single_pool_yaml(servers));
+  asio::io_context context;
+  auto fastest = std::chrono::steady_clock::duration::max();
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto socket = connect_from(context, "127.0.0.1", tether.endpoint());
+    EXPECT_EQ(read_line(socket), "fe01");
+    fastest = std::min(fastest, std::chrono::steady_clock::now() - start);
+  }
+  EXPECT_LT(fastest, 100ms);
 }
 
 TEST(TcpProxy, ServesIpv6Clients) {
