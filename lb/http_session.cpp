@@ -152,13 +152,12 @@ HttpSession::~HttpSession() {
     });
 }
 
-void HttpSession::start() {
+void HttpSession::start(const asio::ip::tcp::endpoint& peer) {
+  // TCP_NODELAY came with accept4() from the listening socket.
   std::error_code ec;
-  peer_ = client_.socket().remote_endpoint(ec);
-  if (!ec) local_ = client_.socket().local_endpoint(ec);
+  local_ = client_.socket().local_endpoint(ec);
   if (ec) return close("client_gone");
-  client_.socket().set_option(asio::ip::tcp::no_delay(true), ec);
-  peer_.address(canonical(peer_.address()));
+  peer_ = {canonical(peer.address()), peer.port()};
   deadline_ = std::chrono::steady_clock::now() + frontend_.config.idle_timeout;
   asio::co_spawn(worker_.context(), run(shared_from_this()), asio::detached);
   asio::co_spawn(worker_.context(), watchdog(shared_from_this()), asio::detached);

@@ -37,7 +37,8 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::socket client);
   ~HttpSession() override;
 
-  void start();
+  // `peer` is the client's address as accept() returned it.
+  void start(const asio::ip::tcp::endpoint& peer);
   void close(const char* reason) override;
 
  private:

@@ -108,7 +108,7 @@ void Listener::accept() {
         ::close(fd);
         continue;
       }
-      std::make_shared<HttpSession>(worker_, *frontend_, std::move(socket))->start();
+      std::make_shared<HttpSession>(worker_, *frontend_, std::move(socket))->start(peer);
     } else {
       std::make_shared<TcpSession>(worker_, *frontend_, fd)->start(peer);
     }
