@@ -47,18 +47,18 @@ std::error_code Poller::add(int fd, Target& target, std::uint8_t tag) {
   return {};
 }
 
-void Poller::soon(std::function<void()> work) {
-  soon_.push_back(std::move(work));
+void Poller::soon(std::shared_ptr<Target> target) {
+  soon_.push_back(std::move(target));
   if (soon_armed_) return;
   soon_armed_ = true;
   soon_timer_.expires_after(kSoon);
   soon_timer_.async_wait([this](std::error_code ec) {
     soon_armed_ = false;
-    auto work = std::move(soon_);
+    auto targets = std::move(soon_);
     soon_.clear();
     if (ec || closed_) return;
-    for (auto& w : work)
-      w();
+    for (auto& t : targets)
+      t->on_soon();
   });
 }
 

@@ -19,7 +19,6 @@
 #include <asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <system_error>
 #include <vector>
@@ -32,6 +31,8 @@ class Poller {
    public:
     // `tag` is what the socket was added with; `events` are epoll's (EPOLLIN, EPOLLOUT, ...).
     virtual void on_events(std::uint8_t tag, std::uint32_t events) = 0;
+    // What soon() asked for, about a millisecond later.
+    virtual void on_soon() {}
 
    protected:
     ~Target() = default;
@@ -45,8 +46,9 @@ class Poller {
   // Registers `fd` with EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET until it is closed. The tag tells
   // the target's sockets apart, and a socket from one that was closed in the same batch.
   std::error_code add(int fd, Target& target, std::uint8_t tag);
-  // Runs `work` about a millisecond from now; one timer serves all work queued meanwhile.
-  void soon(std::function<void()> work);
+  // Calls target->on_soon() about a millisecond from now, holding the target until then; one
+  // timer serves every target queued meanwhile (no allocation per call).
+  void soon(std::shared_ptr<Target> target);
   // Keeps `object` alive until no batch can name it any more.
   void retire(std::shared_ptr<void> object);
   // Stops waiting (Worker::stop); registered sockets stay registered until closed.
@@ -70,7 +72,7 @@ class Poller {
   std::vector<std::shared_ptr<void>> retired_;
   asio::steady_timer soon_timer_;
   bool soon_armed_ = false;
-  std::vector<std::function<void()>> soon_;
+  std::vector<std::shared_ptr<Target>> soon_;
 };
 
 }  // namespace tether::lb

@@ -266,11 +266,10 @@ void TcpSession::connected() {
   if (frontend_.config.idle_timeout.count() > 0)
     worker_.deadlines().due(last_activity_ + frontend_.config.idle_timeout);
   relay();
-  if (!end_ && !server_heard_)
-    worker_.poller().soon([self = shared_from_this()] { self->release_handshake_ack(); });
+  if (!end_ && !server_heard_) worker_.poller().soon(shared_from_this());
 }
 
-void TcpSession::release_handshake_ack() {
+void TcpSession::on_soon() {
   // Nothing went to the server yet, so its connection still waits for our ACK: send it.
   if (end_ || server_heard_) return;
   const int one = 1;

@@ -53,6 +53,8 @@ class TcpSession : public Session,
 
   void on_events(std::uint8_t tag, std::uint32_t events) override;
   Clock::time_point on_sweep(Clock::time_point now) override;
+  // Sends the server the handshake's last ACK if no client byte has carried it yet.
+  void on_soon() override;
 
  private:
   static constexpr auto kProxyHeaderTimeout = std::chrono::seconds(10);
@@ -97,7 +99,6 @@ class TcpSession : public Session,
   void connect_failed();
   void connected();
   void relay();
-  void release_handshake_ack();
   void pump(Half& half);
   bool forward(Half& half, const char* data, std::size_t size, int flags);
   bool flush(Half& half);
