@@ -1,6 +1,7 @@
 #include "lb/http_session.h"
 
 #include <sys/socket.h>
+#include <time.h>
 
 #include <array>
 #include <asio/co_spawn.hpp>
@@ -12,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
+#include <charconv>
 
 #include <spdlog/spdlog.h>
 
@@ -86,8 +88,29 @@ const char* reason_phrase(unsigned status) {
   return "Error";
 }
 
-std::string address_text(const asio::ip::address& a) {
-  return a.to_string();
+// steady_clock's clock (CLOCK_MONOTONIC) as of the last tick.
+std::chrono::steady_clock::time_point coarse_now() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return std::chrono::steady_clock::time_point(std::chrono::seconds(now.tv_sec) +
+                                               std::chrono::nanoseconds(now.tv_nsec));
+}
+
+// X-Forwarded-For's entry for the peer, per request: IPv4 without asio's to_string (inet_ntop,
+// printf underneath).
+void append_address(std::string& out, const asio::ip::address& a) {
+  if (!a.is_v4()) {
+    out.append(a.to_string());
+    return;
+  }
+  const auto bytes = a.to_v4().to_bytes();
+  char text[16];
+  char* p = text;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i) *p++ = '.';
+    p = std::to_chars(p, text + sizeof text, bytes[i]).ptr;
+  }
+  out.append(text, p);
 }
 
 }  // namespace
@@ -178,9 +201,10 @@ void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration tim
   phase_ = phase;
   timed_out_ = false;
   const auto previous = deadline_;
-  // idle_timeout 0 means off; other phases always have a limit.
-  deadline_ = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
-                                  : std::chrono::steady_clock::time_point::max();
+  // idle_timeout 0 means off; other phases always have a limit. Several phases a request: the
+  // tick-resolution clock (a deadline at most a tick early) spares a full clock read each.
+  deadline_ =
+      timeout.count() > 0 ? coarse_now() + timeout : std::chrono::steady_clock::time_point::max();
   if (deadline_ < previous) watchdog_.cancel();  // wake it to re-arm earlier
 }
 
@@ -900,11 +924,9 @@ std::string HttpSession::request_head_for_server(const Exchange& x) const {
     }
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
-  out.append("X-Forwarded-For: ")
-      .append(forwarded_for)
-      .append(forwarded_for.empty() ? "" : ", ")
-      .append(address_text(peer_.address()))
-      .append("\r\n");
+  out.append("X-Forwarded-For: ").append(forwarded_for).append(forwarded_for.empty() ? "" : ", ");
+  append_address(out, peer_.address());
+  out.append("\r\n");
   if (x.upgrade)
     out.append("Connection: upgrade\r\n");
   else if (request_.version == http::Version::http10)

@@ -93,7 +93,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   Stream client_;
   asio::ip::tcp::endpoint peer_;   // the connection's peer, or the PROXY header's source
   asio::ip::tcp::endpoint local_;  // where the client reached us (for send_proxy)
-  ByteBuffer in_{16 * 1024};       // bytes from the client
+  ByteBuffer in_;                  // bytes from the client
   std::size_t head_scan_ = 0;      // find_head_end progress over in_
   http::RequestHead request_;
   std::shared_ptr<ServerConnection> private_connection_;  // send_proxy servers: not shared

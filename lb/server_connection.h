@@ -24,8 +24,8 @@ struct ServerConnection {
   // The pool context its TLS was made with, or null for plain: reused only under the same one
   // (a reload that changed the pool's tls settings does not inherit connections of the old).
   std::shared_ptr<TlsClientContext> tls;
-  ByteBuffer in{16 * 1024};  // response bytes read from the server
-  bool reused = false;       // came from the pool: may have been closed by the server meanwhile
+  ByteBuffer in;        // response bytes read from the server
+  bool reused = false;  // came from the pool: may have been closed by the server meanwhile
   Clock::time_point idle_since;
 };
 
