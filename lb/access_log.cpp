@@ -18,18 +18,37 @@ std::FILE* open_append(const std::string& path) {
 }
 
 // "2026-11-22T04:35:03.549+00:00": local time with its offset, milliseconds.
-void append_time(std::string& out, std::chrono::system_clock::time_point at) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
-  const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
-  std::tm local{};
-  localtime_r(&seconds, &local);
-  char text[40];
-  const std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local);
-  const long offset_min = local.tm_gmtoff / 60;
-  fmt::format_to(std::back_inserter(out), "{}.{:03}{}{:02}:{:02}", std::string_view(text, n),
-                 ms.count() % 1000, offset_min < 0 ? '-' : '+', std::abs(offset_min) / 60,
-                 std::abs(offset_min) % 60);
-}
+// "2026-11-22T18:28:05" and "+00:00" change once a second: formatted then (localtime and
+// strftime cost the writer more than the rest of a line), only the milliseconds per line.
+class TimeText {
+ public:
+  void append(std::string& out, std::chrono::system_clock::time_point at) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch());
+    const std::time_t seconds = static_cast<std::time_t>(ms.count() / 1000);
+    if (seconds != second_) format(seconds);
+    fmt::format_to(std::back_inserter(out), "{}.{:03}{}", std::string_view(date_, date_size_),
+                   ms.count() % 1000, std::string_view(zone_, zone_size_));
+  }
+
+ private:
+  void format(std::time_t seconds) {
+    second_ = seconds;
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    date_size_ = std::strftime(date_, sizeof date_, "%Y-%m-%dT%H:%M:%S", &local);
+    const long offset_min = local.tm_gmtoff / 60;
+    zone_size_ = static_cast<std::size_t>(
+        fmt::format_to_n(zone_, sizeof zone_, "{}{:02}:{:02}", offset_min < 0 ? '-' : '+',
+                         std::abs(offset_min) / 60, std::abs(offset_min) % 60)
+            .size);
+  }
+
+  std::time_t second_ = -1;
+  char date_[40];
+  std::size_t date_size_ = 0;
+  char zone_[16];
+  std::size_t zone_size_ = 0;
+};
 
 std::string client_text(const asio::ip::tcp::endpoint& client) {
   const auto address = client.address();
@@ -128,6 +147,7 @@ void AccessLog::reopen_file() {
 void AccessLog::run() {
   std::vector<Line> batch;
   std::string buffer;
+  TimeText time;
   bool failing = false;  // log a write error once per episode, not per batch
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -142,7 +162,7 @@ void AccessLog::run() {
     if (reopen) reopen_file();
     buffer.clear();
     for (const auto& line : batch) {
-      append_time(buffer, line.at);
+      time.append(buffer, line.at);
       buffer.push_back(' ');
       buffer.append(line.text);
       buffer.push_back('\n');
