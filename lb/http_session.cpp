@@ -149,7 +149,6 @@ HttpSession::HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::sock
     : worker_(worker),
       frontend_(frontend),
       client_(std::move(client)),
-      watchdog_(worker.context()),
       started_(std::chrono::steady_clock::now()) {
   worker_.track(this);
   frontend_.accepted.fetch_add(1, std::memory_order_relaxed);
@@ -157,6 +156,7 @@ HttpSession::HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::sock
 }
 
 HttpSession::~HttpSession() {
+  worker_.deadlines().remove(*this);
   worker_.untrack(this);
   frontend_.active.fetch_sub(1, std::memory_order_relaxed);
   // A connection that ended badly before any request (PROXY refused or late, idle, reset) still
@@ -181,9 +181,8 @@ void HttpSession::start(const asio::ip::tcp::endpoint& peer) {
   local_ = client_.socket().local_endpoint(ec);
   if (ec) return close("client_gone");
   peer_ = {canonical(peer.address()), peer.port()};
-  deadline_ = std::chrono::steady_clock::now() + frontend_.config.idle_timeout;
+  worker_.deadlines().add(*this);
   asio::co_spawn(worker_.context(), run(shared_from_this()), asio::detached);
-  asio::co_spawn(worker_.context(), watchdog(shared_from_this()), asio::detached);
 }
 
 void HttpSession::close(const char* reason) {
@@ -192,7 +191,7 @@ void HttpSession::close(const char* reason) {
   client_.close();
   if (private_connection_) private_connection_->stream.close();
   if (active_server_) active_server_->stream.close();
-  watchdog_.cancel();
+  worker_.deadlines().remove(*this);
 }
 
 // ---- timeouts ---------------------------------------------------------------------------------
@@ -205,19 +204,16 @@ void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration tim
   // tick-resolution clock (a deadline at most a tick early) spares a full clock read each.
   deadline_ =
       timeout.count() > 0 ? coarse_now() + timeout : std::chrono::steady_clock::time_point::max();
-  if (deadline_ < previous) watchdog_.cancel();  // wake it to re-arm earlier
+  // A later deadline needs nothing: the sweep asks for it when the earlier one comes.
+  if (deadline_ < previous && !end_) worker_.deadlines().due(deadline_);
 }
 
-asio::awaitable<void> HttpSession::watchdog(std::shared_ptr<HttpSession> /*self*/) {
-  while (!end_) {
-    watchdog_.expires_at(deadline_);
-    co_await watchdog_.async_wait(use_tuple);
-    if (end_) break;
-    if (std::chrono::steady_clock::now() >= deadline_) {
-      deadline_ = std::chrono::steady_clock::time_point::max();
-      on_deadline();
-    }
+Clock::time_point HttpSession::on_sweep(Clock::time_point now) {
+  if (now >= deadline_) {
+    deadline_ = std::chrono::steady_clock::time_point::max();
+    on_deadline();
   }
+  return deadline_;
 }
 
 void HttpSession::on_deadline() {
@@ -310,7 +306,7 @@ asio::awaitable<bool> HttpSession::tls_handshake() {
   for (;;) {
     auto [wait_ec] = co_await client_.socket().async_wait(asio::socket_base::wait_read, use_tuple);
     if (end_) {
-      // Silent until the limit: the watchdog closed it (as tls_handshake_timeout).
+      // Silent until the limit: the deadline closed it (as tls_handshake_timeout).
       if (timed_out_) frontend_.count_handshake(TlsHandshakeResult::timeout);
       co_return false;
     }
@@ -353,7 +349,7 @@ asio::awaitable<bool> HttpSession::tls_handshake() {
     close("tls_handshake_closed");
   else if (result == TlsHandshakeResult::failed)
     close("tls_handshake_failed");
-  co_return false;  // a timeout was closed by the watchdog, as tls_handshake_timeout
+  co_return false;  // a timeout was closed at its deadline, as tls_handshake_timeout
 }
 
 asio::awaitable<void> HttpSession::tls_shutdown() {

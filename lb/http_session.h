@@ -5,13 +5,13 @@
 // by its own cookie, as Microsoft requires for Lync mobility.
 //
 // Written as C++20 coroutines on the worker's io_context: the request/response cycle reads top to
-// bottom. Timeouts come from one watchdog timer per session whose deadline moves with the phase.
+// bottom. Timeouts: each phase sets the session's deadline, an entry in the worker's
+// DeadlineSweep (one timer per worker, as in tcp mode), which acts on it when it passes.
 // The data path never throws: every operation returns its error code.
 #pragma once
 
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
-#include <asio/steady_timer.hpp>
 #include <memory>
 #include <optional>
 #include <span>
@@ -20,6 +20,7 @@
 
 #include "lb/affinity_key.h"
 #include "lb/byte_buffer.h"
+#include "lb/deadline_sweep.h"
 #include "lb/http/request_head.h"
 #include "lb/http/response_head.h"
 #include "lb/pool.h"
@@ -32,7 +33,9 @@ namespace tether::lb {
 struct Frontend;
 class Worker;
 
-class HttpSession : public Session, public std::enable_shared_from_this<HttpSession> {
+class HttpSession : public Session,
+                    public DeadlineSweep::Entry,
+                    public std::enable_shared_from_this<HttpSession> {
  public:
   HttpSession(Worker& worker, Frontend& frontend, asio::ip::tcp::socket client);
   ~HttpSession() override;
@@ -61,7 +64,6 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
 
   // `self` keeps the session alive for as long as the coroutine runs.
   asio::awaitable<void> run(std::shared_ptr<HttpSession> self);
-  asio::awaitable<void> watchdog(std::shared_ptr<HttpSession> self);
   asio::awaitable<bool> read_proxy_header();
   // Under TLS the PROXY header is read without a byte of what follows: those are TLS's.
   asio::awaitable<std::error_code> read_proxy_bytes_exactly();
@@ -85,6 +87,7 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   std::string response_head_for_client(const Exchange& x, const http::ResponseHead& head) const;
 
   void set_phase(Phase phase, std::chrono::steady_clock::duration timeout);
+  Clock::time_point on_sweep(Clock::time_point now) override;
   void on_deadline();
   void log_request(const Exchange& x, unsigned status);
 
@@ -99,10 +102,9 @@ class HttpSession : public Session, public std::enable_shared_from_this<HttpSess
   std::shared_ptr<ServerConnection> private_connection_;  // send_proxy servers: not shared
   ServerConnection* active_server_ = nullptr;  // being connected to or waited on (timeouts)
 
-  asio::steady_timer watchdog_;
   Phase phase_ = Phase::idle;
-  std::chrono::steady_clock::time_point deadline_;
-  bool timed_out_ = false;     // the watchdog fired in the current phase
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
+  bool timed_out_ = false;     // the current phase's deadline passed
   const char* end_ = nullptr;  // set once, when the session ends
   std::uint64_t requests_ = 0;
   bool logged_ = false;  // a request line was written: the connection needs no line of its own
