@@ -1,8 +1,9 @@
 // One timer per worker for the deadlines of its sessions (tcp: connect, PROXY header, idle; http:
-// each phase's), in place of a timer or two per session (docs/data-path.md). Entries report their next deadline only
-// as a lower bound, which costs nothing when it moves later (activity moving an idle deadline
-// never touches the timer); the timer is re-armed only when a deadline comes earlier than the
-// one it waits for, and when it fires it asks every entry for its next one. Worker thread only.
+// each phase's), in place of a timer or two per session (docs/data-path.md). Entries report their
+// next deadline only as a lower bound, which costs nothing when it moves later (activity moving an
+// idle deadline never touches the timer); the timer is re-armed only when a deadline comes earlier
+// than the one it waits for, and when it fires it asks every entry for its next one. Worker thread
+// only.
 #pragma once
 
 #include <asio/io_context.hpp>
