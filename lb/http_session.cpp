@@ -13,11 +13,11 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
-#include <charconv>
 
 #include <spdlog/spdlog.h>
 
 #include "lb/access_log.h"
+#include "lb/address_text.h"
 #include "lb/client_address.h"
 #include "lb/frontend.h"
 #include "lb/http/chunked_framer.h"
@@ -94,23 +94,6 @@ std::chrono::steady_clock::time_point coarse_now() {
   ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
   return std::chrono::steady_clock::time_point(std::chrono::seconds(now.tv_sec) +
                                                std::chrono::nanoseconds(now.tv_nsec));
-}
-
-// X-Forwarded-For's entry for the peer, per request: IPv4 without asio's to_string (inet_ntop,
-// printf underneath).
-void append_address(std::string& out, const asio::ip::address& a) {
-  if (!a.is_v4()) {
-    out.append(a.to_string());
-    return;
-  }
-  const auto bytes = a.to_v4().to_bytes();
-  char text[16];
-  char* p = text;
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i) *p++ = '.';
-    p = std::to_chars(p, text + sizeof text, bytes[i]).ptr;
-  }
-  out.append(text, p);
 }
 
 }  // namespace
