@@ -23,7 +23,7 @@ thread_local BlockCache cache;
 }  // namespace
 
 void ByteBuffer::take(std::size_t capacity) {
-  if (!cache_gone && capacity == ByteBuffer::kBlockSize && !cache.blocks.empty()) {
+  if (!cache_gone && capacity == kBlockSize && !cache.blocks.empty()) {
     data_ = std::move(cache.blocks.back());
     cache.blocks.pop_back();
   } else {
@@ -43,13 +43,7 @@ void ByteBuffer::grow(std::size_t capacity) {
 }
 
 void ByteBuffer::give_back() {
-  if (!data_) return;
-  if (cache_gone) {
-    data_.reset();
-    capacity_ = 0;
-    return;
-  }
-  if (capacity_ == kBlockSize && cache.blocks.size() < kCachedBlocks)
+  if (data_ && !cache_gone && capacity_ == kBlockSize && cache.blocks.size() < kCachedBlocks)
     cache.blocks.push_back(std::move(data_));
   data_.reset();
   capacity_ = 0;
