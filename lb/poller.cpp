@@ -16,20 +16,16 @@ constexpr std::uint64_t kPointerMask = (std::uint64_t{1} << kTagShift) - 1;
 }  // namespace
 
 Poller::Poller(asio::io_context& context)
-    : context_(context), descriptor_(context), soon_timer_(context) {}
+    : context_(context), descriptor_(context), soon_timer_(context), rearm_timer_(context) {}
 
-Poller::~Poller() = default;  // the descriptor closes the epoll fd
+Poller::~Poller() {
+  // While waiting, the descriptor owns the epoll fd and closes it; between waits nothing does.
+  if (!descriptor_.is_open() && epoll_fd_ >= 0) ::close(epoll_fd_);
+}
 
 std::error_code Poller::open() {
   epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
   if (epoll_fd_ < 0) return {errno, std::system_category()};
-  std::error_code ec;
-  descriptor_.assign(epoll_fd_, ec);
-  if (ec) {
-    ::close(epoll_fd_);
-    epoll_fd_ = -1;
-    return ec;
-  }
   wait();
   return {};
 }
@@ -78,15 +74,31 @@ void Poller::close() {
   closed_ = true;
   soon_.clear();
   soon_timer_.cancel();
+  rearm_timer_.cancel();
   std::error_code ignored;
   descriptor_.cancel(ignored);
   release();
 }
 
 void Poller::wait() {
-  // One epoll_ctl per wait (Asio re-arms a readiness wait), but per batch, not per socket.
-  descriptor_.async_wait(asio::posix::stream_descriptor::wait_read, [this](std::error_code ec) {
-    if (!ec && !closed_) dispatch();
+  // Registered with the io_context's epoll only while waiting. A registered epoll descriptor
+  // makes every event of every socket in it run a second wake-up callback, under a second
+  // lock, on the CPU that delivered the packet: an arm and a disarm per wait cost less than
+  // that once a wait covers more than a few events (docs/data-path.md).
+  std::error_code ec;
+  descriptor_.assign(epoll_fd_, ec);
+  if (ec) {
+    // Out of memory or epoll watches: try again shortly rather than stall every socket.
+    rearm_timer_.expires_after(kSoon);
+    rearm_timer_.async_wait([this](std::error_code e) {
+      if (!e && !closed_) dispatch();
+    });
+    return;
+  }
+  descriptor_.async_wait(asio::posix::stream_descriptor::wait_read, [this](std::error_code e) {
+    if (e || closed_) return;
+    descriptor_.release();
+    dispatch();
   });
 }
 
@@ -103,8 +115,9 @@ void Poller::dispatch() {
   }
   dispatching_ = false;
   release();
-  if (n == kBatch) {
-    // Maybe more ready: let the io_context's other work run first, then take the next batch.
+  if (n > 0) {
+    // Busy: look again once the io_context's other work has run, and wait only when a look
+    // finds nothing.
     asio::post(context_, [this] {
       if (!closed_) dispatch();
     });

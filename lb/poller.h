@@ -1,7 +1,7 @@
 // A worker's own edge-triggered epoll for tcp-mode sockets (docs/data-path.md): each socket is
 // registered once, for both directions and the peer's half-close, and never modified; closing
-// it deregisters it. The epoll descriptor is nested into the worker's io_context, so listeners,
-// http sessions and posted work keep running there as before.
+// it deregisters it. The epoll descriptor is nested into the worker's io_context while the
+// poller waits, so http sessions, timers and posted work keep running there as before.
 //
 // Asio's own reactor costs a tcp connection 7 more system calls than this: an epoll_ctl per
 // readiness wait and per close, a read tried before epoll said so, an ioctl per socket and a
@@ -71,6 +71,7 @@ class Poller {
   std::unique_ptr<epoll_event[]> events_ = std::make_unique<epoll_event[]>(kBatch);
   std::vector<std::shared_ptr<void>> retired_;
   asio::steady_timer soon_timer_;
+  asio::steady_timer rearm_timer_;
   bool soon_armed_ = false;
   std::vector<std::shared_ptr<Target>> soon_;
 };
