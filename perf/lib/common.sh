@@ -199,3 +199,27 @@ wait_quiet() {
     waited=$((waited + 5))
   done
 }
+
+# "CPU 1" or "CPUs 0,2-3" for a taskset list.
+cpus_text() { case "$1" in *[,-]*) echo "CPUs $1" ;; *) echo "CPU $1" ;; esac; }
+
+# pin_cpus THREADS [NPROC]: the proxy under test gets CPUs 1..THREADS (at most all but one), the
+# load side (wrk and the backends) every other CPU, so on a machine with CPUs to spare the load
+# side does not bound the run. Sets PROXY_CPUS and LOAD_CPUS (taskset lists) and LOAD_CPU_COUNT.
+# With one CPU everything shares CPU 0.
+pin_cpus() {
+  local threads=$1 n=${2:-$(nproc)} last
+  if [ "$n" -lt 2 ]; then
+    PROXY_CPUS=0 LOAD_CPUS=0 LOAD_CPU_COUNT=1
+    return
+  fi
+  last=$((threads < n - 1 ? threads : n - 1))
+  PROXY_CPUS=$([ "$last" -eq 1 ] && echo 1 || echo "1-$last")
+  LOAD_CPUS=0
+  if [ "$last" -eq $((n - 2)) ]; then
+    LOAD_CPUS+=",$((n - 1))"
+  elif [ "$last" -lt $((n - 2)) ]; then
+    LOAD_CPUS+=",$((last + 1))-$((n - 1))"
+  fi
+  LOAD_CPU_COUNT=$((n - last))
+}

@@ -18,22 +18,33 @@ def cpu_median: if .median.cpu_busy == null then .median + (.runs | cpu_figures(
 
 def busy(b): if b == null then "-" else ((b * 100 | round | tostring) + "%") end;
 
-# What limited a run, from its CPU figures (a median or one run): $lc is the load side's CPU, $pc
-# the proxy's. Without a proxy process (direct), only the load side is judged. limit_kind is the
-# short form (proxy, load, both, shared, neither, -), limit the sentence.
+# A taskset CPU list ("0", "1-3", "0,4-7") as the keys of cpu_busy ("0", "4", "5", ...).
+def cpu_keys: tostring | split(",")
+  | map(if test("-") then (split("-") | map(tonumber) as [$a, $b] | range($a; $b + 1) | tostring)
+        else . end);
+# "CPU 0" or "CPUs 0,2-3".
+def cpus_label($list): if ($list | cpu_keys | length) == 1 then "CPU \($list)" else "CPUs \($list)" end;
+# Of a run's CPU figures: the mean busy fraction of the CPUs in taskset list $list; null if none.
+def busy_of($list): [.cpu_busy[($list | cpu_keys)[]] // empty]
+  | if length == 0 then null else add / length end;
+
+# What limited a run, from its CPU figures (a median or one run): $lc lists the load side's CPUs,
+# $pc the proxy's. A side is saturated when its CPUs are ≥ 95% busy on average, the proxy
+# process when it used ≥ 90% of its CPUs. Without a proxy process (direct), only the load side is
+# judged. limit_kind is the short form (proxy, load, both, shared, neither, -), limit the sentence.
 def limit_kind($lc; $pc):
-  ((.cpu_busy[$lc] // 0) >= 0.95) as $load
+  ((busy_of($lc) // 0) >= 0.95) as $load
   | if .cpu_busy == null then "-"
     elif .cpu_util == null then (if $load then "load" else "neither" end)
-    elif .cpu_util >= 0.9 then (if $load then "both" else "proxy" end)
-    elif (.cpu_busy[$pc] // 0) >= 0.95 then "shared"
+    elif .cpu_util >= 0.9 * ($pc | cpu_keys | length) then (if $load then "both" else "proxy" end)
+    elif (busy_of($pc) // 0) >= 0.95 then "shared"
     elif $load then "load"
     else "neither" end;
 def limit($lc; $pc):
   limit_kind($lc; $pc) as $k
-  | if $k == "both" then "both CPUs saturated (the proxy and the load side)"
+  | if $k == "both" then "both saturated (the proxy and the load side)"
     elif $k == "proxy" then "the proxy (its CPU saturated)"
-    elif $k == "shared" then "CPU \($pc) shared: the proxy got \(busy(.cpu_util)) of it, other work the rest"
-    elif $k == "load" then "the load side (CPU \($lc) saturated)"
-    elif $k == "neither" then "neither CPU saturated (latency-bound)"
+    elif $k == "shared" then "\(cpus_label($pc)) shared: the proxy got \(busy(.cpu_util)) of it, other work the rest"
+    elif $k == "load" then "the load side (\(cpus_label($lc)) saturated)"
+    elif $k == "neither" then "neither side saturated (latency-bound)"
     else "-" end;
