@@ -63,7 +63,10 @@ class Stream {
     std::error_code ignored;
     socket_.cancel(ignored);
   }
+  // A sound TLS connection says it ends (close_notify) before the FIN, so that the peer can tell
+  // our end from a truncation (RFC 8446 6.1).
   void close() {
+    if (tls_) tls_->notify_close();
     std::error_code ignored;
     socket_.close(ignored);
   }

@@ -94,6 +94,14 @@ TlsSocket::~TlsSocket() {
   SSL_free(ssl_);
 }
 
+void TlsSocket::notify_close() {
+  if (broken_ || !SSL_is_init_finished(ssl_) || (SSL_get_shutdown(ssl_) & SSL_SENT_SHUTDOWN))
+    return;
+  ERR_clear_error();
+  SSL_shutdown(ssl_);  // the first call only writes ours; a full send buffer just loses it
+  ERR_clear_error();
+}
+
 TlsSocket::Next TlsSocket::classify(int result, int saved_errno, std::error_code& ec) {
   if (result > 0) return Next::done;
   const int error = SSL_get_error(ssl_, result);
@@ -106,6 +114,7 @@ TlsSocket::Next TlsSocket::classify(int result, int saved_errno, std::error_code
       ec = asio::error::eof;  // the peer's close_notify
       break;
     case SSL_ERROR_SYSCALL: {
+      broken_ = true;
       const int saved = saved_errno;
       if (const unsigned long queued = ERR_get_error())
         ec = std::error_code(static_cast<int>(queued), asio::error::get_ssl_category());
@@ -116,6 +125,7 @@ TlsSocket::Next TlsSocket::classify(int result, int saved_errno, std::error_code
       break;
     }
     default: {
+      broken_ = true;
       const unsigned long queued = ERR_get_error();
       ec = queued ? std::error_code(static_cast<int>(queued), asio::error::get_ssl_category())
                   : asio::ssl::error::unspecified_system_error;

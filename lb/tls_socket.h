@@ -97,6 +97,10 @@ class TlsSocket {
         std::forward<Token>(token));
   }
 
+  // Our close_notify for a connection about to be closed, when it is sound and the socket takes
+  // the alert at once; nothing waits, and the peer's close_notify is not read.
+  void notify_close();
+
  private:
   // What one OpenSSL call left: done, an error, or a wait for the socket.
   enum class Next { done, wait_read, wait_write };
@@ -150,6 +154,7 @@ class TlsSocket {
 
   asio::ip::tcp::socket& socket_;
   SSL* ssl_;
+  bool broken_ = false;  // a fatal error: OpenSSL forbids SSL_shutdown after one
 };
 
 }  // namespace tether::lb

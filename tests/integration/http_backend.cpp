@@ -100,6 +100,10 @@ asio::awaitable<void> HttpBackend::serve(std::unique_ptr<lb::Stream> stream_owne
   char buffer[16384];
   const auto fill = [&]() -> asio::awaitable<bool> {
     auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), use_tuple);
+    if (ec && tls_) {
+      if (ec == asio::error::eof) ++close_notifies_;
+      if (ec == asio::ssl::error::stream_truncated) ++truncated_;
+    }
     if (ec) co_return false;
     in.append(buffer, n);
     co_return true;

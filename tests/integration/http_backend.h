@@ -43,6 +43,10 @@ class HttpBackend {
   std::size_t handshakes() const { return handshakes_.load(); }
   std::size_t resumed() const { return resumed_.load(); }
   std::size_t failed_handshakes() const { return failed_handshakes_.load(); }
+  // HTTPS connections the client ended while we waited for a request: with its close_notify
+  // first, or with a bare TCP end (a truncation, as TLS sees it).
+  std::size_t close_notifies() const { return close_notifies_.load(); }
+  std::size_t truncated() const { return truncated_.load(); }
   // The SNI of each completed handshake ("" when none was sent), in order.
   std::vector<std::string> server_names() const;
   // With proxy_v1: the PROXY lines received (without CRLF), in order.
@@ -58,6 +62,7 @@ class HttpBackend {
   asio::ip::tcp::acceptor acceptor_;
   std::atomic<std::size_t> connections_{0}, requests_{0};
   std::atomic<std::size_t> handshakes_{0}, resumed_{0}, failed_handshakes_{0};
+  std::atomic<std::size_t> close_notifies_{0}, truncated_{0};
   mutable std::mutex names_mutex_;
   std::vector<std::string> server_names_, proxy_lines_;
   bool proxy_v1_ = false;

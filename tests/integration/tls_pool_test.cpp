@@ -261,6 +261,18 @@ TEST(ServerTls, ParkedTlsConnectionsAreReusedAcrossClients) {
   EXPECT_LE(fe01.handshakes(), 4u) << "a new TLS connection per request";
 }
 
+TEST(ServerTls, TetherEndsItsServerConnectionsWithCloseNotify) {
+  HttpBackend fe01("fe01", presenting("pool"));
+  {
+    TetherInstance tether(tls_yaml({&fe01}, verified_by_test_ca()));
+    HttpClient client(tether.endpoint(), client_address(0));
+    EXPECT_EQ(client.get("/status/200").status, 200u);
+  }  // Tether stops and closes the connection it parked after the answer.
+  EXPECT_TRUE(wait_until([&] { return fe01.close_notifies() + fe01.truncated() >= 1; }, 2s));
+  EXPECT_EQ(fe01.close_notifies(), 1u);
+  EXPECT_EQ(fe01.truncated(), 0u) << "a FIN without close_notify";
+}
+
 TEST(ServerTls, CookieAffinityWorksOverTlsToServers) {
   HttpBackend fe01("fe01", presenting("pool")), fe02("fe02", presenting("pool")),
       fe03("fe03", presenting("pool"));
