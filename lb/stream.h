@@ -66,7 +66,8 @@ class Stream {
   // A sound TLS connection says it ends (close_notify) before the FIN, so that the peer can tell
   // our end from a truncation (RFC 8446 6.1).
   void close() {
-    if (tls_) tls_->notify_close();
+    // Only while the descriptor is ours: a closed one's number may name another socket by now.
+    if (tls_ && socket_.is_open()) tls_->notify_close();
     std::error_code ignored;
     socket_.close(ignored);
   }
