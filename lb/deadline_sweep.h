@@ -39,12 +39,12 @@ class DeadlineSweep {
   void remove(Entry& entry);
   // `entry` has a deadline at `at` or later.
   void due(Clock::time_point at);
-  void close();
-  std::size_t size() const { return entries_.size(); }
 
   // Clock::now() at tick resolution, rounded up by a tick: cheaper to read, and a deadline
-  // counted from it ends up to a tick late, not early.
+  // counted from it ends up to a tick late, never early.
   static Clock::time_point coarse_now();
+  void close();
+  std::size_t size() const { return entries_.size(); }
 
  private:
   static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
