@@ -1,21 +1,6 @@
 #include "lb/deadline_sweep.h"
 
-#include <time.h>
-
 namespace tether::lb {
-
-Clock::time_point DeadlineSweep::coarse_now() {
-  static const std::chrono::nanoseconds tick = [] {
-    timespec resolution{};
-    ::clock_getres(CLOCK_MONOTONIC_COARSE, &resolution);
-    return std::chrono::seconds(resolution.tv_sec) + std::chrono::nanoseconds(resolution.tv_nsec);
-  }();
-  // steady_clock is CLOCK_MONOTONIC; its _COARSE variant is the same clock as of the last tick.
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return Clock::time_point(std::chrono::seconds(now.tv_sec) +
-                           std::chrono::nanoseconds(now.tv_nsec) + tick);
-}
 
 void DeadlineSweep::add(Entry& entry) {
   entry.slot_ = static_cast<std::uint32_t>(entries_.size());

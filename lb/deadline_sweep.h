@@ -39,10 +39,6 @@ class DeadlineSweep {
   void remove(Entry& entry);
   // `entry` has a deadline at `at` or later.
   void due(Clock::time_point at);
-
-  // Clock::now() at tick resolution, rounded up by a tick: cheaper to read, and a deadline
-  // counted from it ends up to a tick late, never early.
-  static Clock::time_point coarse_now();
   void close();
   std::size_t size() const { return entries_.size(); }
 

@@ -1,6 +1,7 @@
 #include "lb/http_session.h"
 
 #include <sys/socket.h>
+#include <time.h>
 
 #include <array>
 #include <asio/co_spawn.hpp>
@@ -85,6 +86,14 @@ const char* reason_phrase(unsigned status) {
       return "HTTP Version Not Supported";
   }
   return "Error";
+}
+
+// steady_clock's clock (CLOCK_MONOTONIC) as of the last tick.
+std::chrono::steady_clock::time_point coarse_now() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return std::chrono::steady_clock::time_point(std::chrono::seconds(now.tv_sec) +
+                                               std::chrono::nanoseconds(now.tv_nsec));
 }
 
 }  // namespace
@@ -175,9 +184,9 @@ void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration tim
   timed_out_ = false;
   const auto previous = deadline_;
   // idle_timeout 0 means off; other phases always have a limit. Several phases a request: the
-  // tick-resolution clock spares a full clock read each.
-  deadline_ = timeout.count() > 0 ? DeadlineSweep::coarse_now() + timeout
-                                  : std::chrono::steady_clock::time_point::max();
+  // tick-resolution clock (a deadline at most a tick early) spares a full clock read each.
+  deadline_ =
+      timeout.count() > 0 ? coarse_now() + timeout : std::chrono::steady_clock::time_point::max();
   // A later deadline needs nothing: the sweep asks for it when the earlier one comes.
   if (deadline_ < previous && !end_) worker_.deadlines().due(deadline_);
 }
