@@ -184,7 +184,7 @@ void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration tim
   timed_out_ = false;
   const auto previous = deadline_;
   // idle_timeout 0 means off; other phases always have a limit. Several phases a request: the
-  // tick-resolution clock (a deadline at most a tick early) spares a full clock read each.
+  // tick-resolution clock (a deadline a few ms early at worst) spares a full clock read each.
   deadline_ =
       timeout.count() > 0 ? coarse_now() + timeout : std::chrono::steady_clock::time_point::max();
   // A later deadline needs nothing: the sweep asks for it when the earlier one comes.
