@@ -702,7 +702,7 @@ asio::awaitable<bool> HttpSession::pump_request_body(Exchange& x) {
 
 asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   ServerConnection& sc = *x.server;
-  http::ResponseHead head;
+  http::ResponseHead& head = sc.head;
   // Room for a typical response's fields at once, not by doubling from one (4 allocations).
   head.headers.reserve(16);
   const auto fail = [&](unsigned status, const char* reason) -> asio::awaitable<bool> {
@@ -769,7 +769,8 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   // unknown).
   if (!x.request_keep_alive || head.body == http::BodyKind::until_close || !x.request_body_done)
     x.close_client = true;
-  std::string out = response_head_for_client(x, head);
+  std::string& out = sc.client_head;
+  response_head_for_client(x, head, out);
   const bool server_keep_alive = head.keep_alive;
   const auto body = head.body;
   sc.in.consume(head.size);
@@ -916,10 +917,10 @@ std::string HttpSession::request_head_for_server(const Exchange& x) const {
   return out;
 }
 
-std::string HttpSession::response_head_for_client(const Exchange& x,
-                                                  const http::ResponseHead& head) const {
+void HttpSession::response_head_for_client(const Exchange& x, const http::ResponseHead& head,
+                                           std::string& out) const {
   const auto& cookie = frontend_.config.affinity.cookie;
-  std::string out;
+  out.clear();
   out.reserve(head.size + 128);
   out.append(x.version == http::Version::http11 ? "HTTP/1.1 " : "HTTP/1.0 ")
       .append(std::to_string(head.status))
@@ -947,7 +948,6 @@ std::string HttpSession::response_head_for_client(const Exchange& x,
   else if (x.version == http::Version::http10)
     out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
-  return out;
 }
 
 void HttpSession::log_request(const Exchange& x, unsigned status) {

@@ -84,7 +84,8 @@ class HttpSession : public Session,
   // Answers the client with an error of ours and ends the session. With `x`, the exchange logs it.
   asio::awaitable<void> respond_error(unsigned status, const char* reason, Exchange* x = nullptr);
   std::string request_head_for_server(const Exchange& x) const;
-  std::string response_head_for_client(const Exchange& x, const http::ResponseHead& head) const;
+  void response_head_for_client(const Exchange& x, const http::ResponseHead& head,
+                                std::string& out) const;
 
   void set_phase(Phase phase, std::chrono::steady_clock::duration timeout);
   Clock::time_point on_sweep(Clock::time_point now) override;

@@ -5,10 +5,12 @@
 
 #include <asio/ip/tcp.hpp>
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "lb/byte_buffer.h"
+#include "lb/http/response_head.h"
 #include "lb/server.h"
 #include "lb/stick_table.h"
 #include "lb/stream.h"
@@ -25,6 +27,11 @@ struct ServerConnection {
   // (a reload that changed the pool's tls settings does not inherit connections of the old).
   std::shared_ptr<TlsClientContext> tls;
   ByteBuffer in;        // response bytes read from the server
+  // The response under way: its head as parsed from `in`, and as the client gets it. Kept here,
+  // with their capacity, so that a response allocates neither (pooled connections are fewer than
+  // clients, so this memory is not paid per idle client).
+  http::ResponseHead head;
+  std::string client_head;
   bool reused = false;  // came from the pool: may have been closed by the server meanwhile
   Clock::time_point idle_since;
 };
