@@ -27,13 +27,13 @@ struct ServerConnection {
   // (a reload that changed the pool's tls settings does not inherit connections of the old).
   std::shared_ptr<TlsClientContext> tls;
   ByteBuffer in;        // response bytes read from the server
+  bool reused = false;  // came from the pool: may have been closed by the server meanwhile
+  Clock::time_point idle_since;
   // The response under way: its head as parsed from `in`, and as the client gets it. Kept here,
   // with their capacity, so that a response allocates neither (pooled connections are fewer than
   // clients, so this memory is not paid per idle client).
   http::ResponseHead head;
   std::string client_head;
-  bool reused = false;  // came from the pool: may have been closed by the server meanwhile
-  Clock::time_point idle_since;
 };
 
 class ConnectionPool {

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/tls_files.h"
+#include "lb/tls_ticket_keys.h"
 
 namespace tether::lb {
 namespace {
@@ -70,6 +71,8 @@ void configure(asio::ssl::context& context, const config::TlsCertificate& certif
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
+  // The process's ticket keys, not the context's own: sessions resume across reloads.
+  TicketKeys::use(ctx);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
 }
 

@@ -514,6 +514,40 @@ TEST(TlsRotation, ABadNewCertificateIsRefusedAndTheOldOneKeepsServing) {
   EXPECT_EQ(client.get("/").status, 200u);
 }
 
+// A reload makes new TLS contexts, but the ticket keys are the process's (lb/tls_ticket_keys.h):
+// a returning client resumes its session after the reload, one that rotated the certificate
+// too, instead of paying a full handshake.
+TEST(TlsRotation, SessionsAreResumedAcrossAReload) {
+  auto servers = backends(1);
+  LiveCertificate live;
+  Yaml y;
+  y.tls = live.tls();
+  const std::string path = write_temp_file("tls_resume_reload.yaml", tls_yaml(servers, y));
+  TetherInstance tether(read_file(path), path);
+  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
+    auto options = verified();
+    options.min_version = options.max_version = version;
+    SSL_SESSION* session = nullptr;
+    {
+      TlsClient first(tether.endpoint(), options);
+      ASSERT_FALSE(first.handshake());
+      ASSERT_EQ(first.get("/").status, 200u);  // TLS 1.3 tickets come after the handshake
+      session = first.session();
+      EXPECT_FALSE(first.close_notify());
+    }
+    ASSERT_NE(session, nullptr);
+    live.install(version == TLS1_2_VERSION ? "rotated" : "ext");
+    const auto outcome = reload(tether.daemon());
+    ASSERT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors.front());
+    options.resume = session;
+    TlsClient second(tether.endpoint(), options);
+    ASSERT_FALSE(second.handshake());
+    EXPECT_TRUE(second.resumed()) << "TLS version " << std::hex << version;
+    EXPECT_EQ(second.get("/").status, 200u);
+    SSL_SESSION_free(session);
+  }
+}
+
 // ---- expiry -----------------------------------------------------------------------------------
 
 TEST(TlsExpiry, AnExpiringCertificateIsWarnedAboutAndExported) {
