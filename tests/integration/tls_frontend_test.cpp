@@ -121,27 +121,38 @@ TEST(TlsFrontend, ServesRequestsOverTlsAndAgreesOnHttp11) {
   EXPECT_EQ(h2_only.get("/").status, 200u);
 }
 
+// A full handshake and a request; the session it made, for a later connection to offer (free it
+// with SSL_SESSION_free), or null when any of that failed.
+SSL_SESSION* new_session(const asio::ip::tcp::endpoint& target, const TlsClientOptions& options) {
+  TlsClient client(target, options);
+  // TLS 1.3 tickets come after the handshake, with the first response.
+  if (client.handshake() || client.resumed() || client.get("/").status != 200) return nullptr;
+  SSL_SESSION* session = client.session();
+  if (client.close_notify()) {  // a session of a connection cut short is not reused
+    SSL_SESSION_free(session);
+    return nullptr;
+  }
+  return session;
+}
+
+// Whether a connection offering `session` resumes it and is served.
+bool resumes(const asio::ip::tcp::endpoint& target, TlsClientOptions options,
+             SSL_SESSION* session) {
+  options.resume = session;
+  TlsClient client(target, options);
+  return !client.handshake() && client.resumed() && client.get("/").status == 200;
+}
+
 TEST(TlsFrontend, SessionsAreResumedWithTls12AndTls13) {
   auto servers = backends(1);
   TetherInstance tether(tls_yaml(servers, {}));
   for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     auto options = verified();
     options.min_version = options.max_version = version;
-    SSL_SESSION* session = nullptr;
-    {
-      TlsClient first(tether.endpoint(), options);
-      ASSERT_FALSE(first.handshake());
-      EXPECT_FALSE(first.resumed());
-      ASSERT_EQ(first.get("/").status, 200u);  // TLS 1.3 tickets come after the handshake
-      session = first.session();
-      EXPECT_FALSE(first.close_notify());  // a session of a connection cut short is not reused
-    }
+    SSL_SESSION* session = new_session(tether.endpoint(), options);
     ASSERT_NE(session, nullptr);
-    options.resume = session;
-    TlsClient second(tether.endpoint(), options);
-    ASSERT_FALSE(second.handshake());
-    EXPECT_TRUE(second.resumed()) << "TLS version " << std::hex << version;
-    EXPECT_EQ(second.get("/").status, 200u);
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session))
+        << "TLS version " << std::hex << version;
     SSL_SESSION_free(session);
   }
 }
@@ -349,6 +360,25 @@ struct LiveCertificate {
   std::string tls() const { return "{ cert: \"" + cert() + "\", key: \"" + key() + "\" }"; }
 };
 
+// Tether serving the live certificate, its configuration in a file of its own that a reload reads
+// again.
+struct LiveTether {
+  LiveTether(const std::string& file, int servers, const std::string& idle = Yaml{}.idle)
+      : servers(backends(servers)),
+        path(write_temp_file(file, yaml(idle))),
+        tether(read_file(path), path) {}
+  std::string yaml(const std::string& idle) const {
+    Yaml y;
+    y.tls = live.tls();
+    y.idle = idle;
+    return tls_yaml(servers, y);
+  }
+  std::vector<std::unique_ptr<HttpBackend>> servers;
+  LiveCertificate live;
+  std::string path;
+  TetherInstance tether;
+};
+
 lb::Daemon::ReloadOutcome reload(lb::Daemon& daemon) {
   lb::Daemon::ReloadOutcome outcome;
   run_on_control(daemon, [&] { outcome = daemon.reload(); });
@@ -438,13 +468,8 @@ class TlsStreams {
 
 // The must-show: rotation under load.
 TEST(TlsRotation, EstablishedConnectionsKeepStreamingAndNewHandshakesGetTheNewCertificate) {
-  auto servers = backends(2);
-  LiveCertificate live;
-  Yaml y;
-  y.tls = live.tls();
-  y.idle = "30s";
-  const std::string path = write_temp_file("tls_rotation.yaml", tls_yaml(servers, y));
-  TetherInstance tether(read_file(path), path);
+  LiveTether t("tls_rotation.yaml", 2, "30s");
+  auto& tether = t.tether;
   ASSERT_EQ(new_handshake_organization(tether.endpoint()), "Tether Test");
 
   TlsStreams streams(tether.endpoint());
@@ -454,7 +479,7 @@ TEST(TlsRotation, EstablishedConnectionsKeepStreamingAndNewHandshakesGetTheNewCe
   std::this_thread::sleep_for(1s);
   const std::uint64_t before = streams.bytes.load();
 
-  live.install("rotated");
+  t.live.install("rotated");
   const auto outcome = reload(tether.daemon());
   ASSERT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors.front());
   const auto reloaded = std::chrono::steady_clock::now();
@@ -487,25 +512,21 @@ TEST(TlsRotation, EstablishedConnectionsKeepStreamingAndNewHandshakesGetTheNewCe
 }
 
 TEST(TlsRotation, ABadNewCertificateIsRefusedAndTheOldOneKeepsServing) {
-  auto servers = backends(1);
-  LiveCertificate live;
-  Yaml y;
-  y.tls = live.tls();
-  const std::string path = write_temp_file("tls_bad_rotation.yaml", tls_yaml(servers, y));
-  TetherInstance tether(read_file(path), path);
+  LiveTether t("tls_bad_rotation.yaml", 1);
+  auto& tether = t.tether;
 
   // The rotated certificate with the old key: not a pair.
-  std::filesystem::copy_file(test_certs().cert("rotated"), live.cert(),
+  std::filesystem::copy_file(test_certs().cert("rotated"), t.live.cert(),
                              std::filesystem::copy_options::overwrite_existing);
   const auto outcome = reload(tether.daemon());
   ASSERT_FALSE(outcome.ok);
   ASSERT_EQ(outcome.errors.size(), 1u);
-  EXPECT_NE(outcome.errors[0].find(path + ":"), std::string::npos) << outcome.errors[0];
+  EXPECT_NE(outcome.errors[0].find(t.path + ":"), std::string::npos) << outcome.errors[0];
   EXPECT_NE(outcome.errors[0].find("is not the key of the certificate"), std::string::npos)
       << outcome.errors[0];
 
   // A file that is no certificate at all.
-  std::ofstream(live.cert(), std::ios::trunc) << "not a certificate\n";
+  std::ofstream(t.live.cert(), std::ios::trunc) << "not a certificate\n";
   EXPECT_FALSE(reload(tether.daemon()).ok);
 
   EXPECT_EQ(new_handshake_organization(tether.endpoint()), "Tether Test");
@@ -518,32 +539,18 @@ TEST(TlsRotation, ABadNewCertificateIsRefusedAndTheOldOneKeepsServing) {
 // a returning client resumes its session after the reload, one that rotated the certificate
 // too, instead of paying a full handshake.
 TEST(TlsRotation, SessionsAreResumedAcrossAReload) {
-  auto servers = backends(1);
-  LiveCertificate live;
-  Yaml y;
-  y.tls = live.tls();
-  const std::string path = write_temp_file("tls_resume_reload.yaml", tls_yaml(servers, y));
-  TetherInstance tether(read_file(path), path);
+  LiveTether t("tls_resume_reload.yaml", 1);
+  auto& tether = t.tether;
   for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
     auto options = verified();
     options.min_version = options.max_version = version;
-    SSL_SESSION* session = nullptr;
-    {
-      TlsClient first(tether.endpoint(), options);
-      ASSERT_FALSE(first.handshake());
-      ASSERT_EQ(first.get("/").status, 200u);  // TLS 1.3 tickets come after the handshake
-      session = first.session();
-      EXPECT_FALSE(first.close_notify());
-    }
+    SSL_SESSION* session = new_session(tether.endpoint(), options);
     ASSERT_NE(session, nullptr);
-    live.install(version == TLS1_2_VERSION ? "rotated" : "ext");
+    t.live.install(version == TLS1_2_VERSION ? "rotated" : "ext");
     const auto outcome = reload(tether.daemon());
     ASSERT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors.front());
-    options.resume = session;
-    TlsClient second(tether.endpoint(), options);
-    ASSERT_FALSE(second.handshake());
-    EXPECT_TRUE(second.resumed()) << "TLS version " << std::hex << version;
-    EXPECT_EQ(second.get("/").status, 200u);
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session))
+        << "TLS version " << std::hex << version;
     SSL_SESSION_free(session);
   }
 }
