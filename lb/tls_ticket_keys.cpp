@@ -46,7 +46,9 @@ int ticket_key(SSL*, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX*
 }  // namespace
 
 TicketKeys::TicketKeys(Clock::duration rotate_after)
-    : rotate_after_(rotate_after), current_(make()), made_(Clock::now()) {}
+    : rotate_after_(rotate_after), made_(Clock::now()) {
+  if (!make(current_)) throw std::runtime_error("no random bytes for a TLS ticket key");
+}
 
 TicketKeys& TicketKeys::shared() {
   static TicketKeys keys;
@@ -54,26 +56,26 @@ TicketKeys& TicketKeys::shared() {
 }
 
 void TicketKeys::use(SSL_CTX* ctx) {
+  shared();  // made here, where a failure can be reported, not inside a handshake
   SSL_CTX_set_tlsext_ticket_key_evp_cb(ctx, ticket_key);
 }
 
-TicketKeys::Key TicketKeys::make() {
-  Key key;
-  if (RAND_bytes(key.name.data(), key.name.size()) != 1 ||
-      RAND_bytes(key.aes.data(), key.aes.size()) != 1 ||
-      RAND_bytes(key.hmac.data(), key.hmac.size()) != 1)
-    throw std::runtime_error("no random bytes for a TLS ticket key");
-  return key;
+bool TicketKeys::make(Key& key) {
+  return RAND_bytes(key.name.data(), key.name.size()) == 1 &&
+         RAND_bytes(key.aes.data(), key.aes.size()) == 1 &&
+         RAND_bytes(key.hmac.data(), key.hmac.size()) == 1;
 }
 
 void TicketKeys::rotate_if_due(Clock::time_point now) {
   if (now - made_ < rotate_after_) return;
+  Key next;
+  if (!make(next)) return;  // no random bytes now: the current key serves until there are
   // After a quiet spell of two periods or more the current key is too old to decrypt as well.
   if (now - made_ < 2 * rotate_after_)
     previous_ = current_;
   else
     previous_.reset();
-  current_ = make();
+  current_ = next;
   made_ = now;
 }
 

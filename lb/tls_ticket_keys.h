@@ -28,6 +28,7 @@ class TicketKeys {
   };
   static constexpr std::chrono::hours kRotateAfter{12};
 
+  // Throws std::runtime_error when OpenSSL has no random bytes for the first key.
   explicit TicketKeys(Clock::duration rotate_after = kRotateAfter);
 
   // The process's keys.
@@ -42,12 +43,12 @@ class TicketKeys {
   std::optional<Key> find(const unsigned char* name, Clock::time_point now, bool& is_current);
 
  private:
-  static Key make();
+  static bool make(Key& key);                 // false when OpenSSL has no random bytes
   void rotate_if_due(Clock::time_point now);  // with mutex_ held
 
   const Clock::duration rotate_after_;
   std::mutex mutex_;
-  Key current_;
+  Key current_{};
   std::optional<Key> previous_;
   Clock::time_point made_;  // of current_
 };
