@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/tls_files.h"
+#include "lb/tls_session_cache.h"
 #include "lb/tls_ticket_keys.h"
 
 namespace tether::lb {
@@ -69,9 +70,10 @@ void configure(asio::ssl::context& context, const config::TlsCertificate& certif
   // Idle keep-alive connections (Lync clients hold many) give their 2 × 16 KiB record buffers
   // back between records.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
+  // The process's session cache and ticket keys, not the context's own: sessions resume across
+  // reloads and certificates.
+  SessionCache::use(ctx);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
-  // The process's ticket keys, not the context's own: sessions resume across reloads.
   TicketKeys::use(ctx);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
 }

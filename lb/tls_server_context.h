@@ -6,8 +6,9 @@
 //
 // Settings: TLS 1.2 minimum (1.3 with min_version "1.3"), TLS 1.3 enabled, Mozilla's
 // "intermediate" ciphers for 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305), no compression, no
-// renegotiation, session resumption by tickets (under the process's keys, lb/tls_ticket_keys.h,
-// so that it survives a reload) and a server-side cache, ALPN http/1.1.
+// renegotiation, session resumption by tickets and by session id (under the process's ticket keys
+// and in its session cache, lb/tls_ticket_keys.h and lb/tls_session_cache.h, so that it survives
+// a reload), ALPN http/1.1.
 #pragma once
 
 #include <asio/ssl/context.hpp>

@@ -143,16 +143,34 @@ bool resumes(const asio::ip::tcp::endpoint& target, TlsClientOptions options,
   return !client.handshake() && client.resumed() && client.get("/").status == 200;
 }
 
-TEST(TlsFrontend, SessionsAreResumedWithTls12AndTls13) {
+// How a client can resume: TLS 1.2 with a ticket or by session id alone (as Windows' SChannel
+// before 8.1), TLS 1.3 (tickets).
+struct Resumption {
+  const char* name;
+  int version;
+  bool tickets;
+};
+constexpr Resumption kResumptions[] = {
+    {"TLS 1.2 ticket", TLS1_2_VERSION, true},
+    {"TLS 1.2 session id", TLS1_2_VERSION, false},
+    {"TLS 1.3", TLS1_3_VERSION, true},
+};
+
+TlsClientOptions options_for(const Resumption& r) {
+  auto options = verified();
+  options.min_version = options.max_version = r.version;
+  options.tickets = r.tickets;
+  return options;
+}
+
+TEST(TlsFrontend, SessionsAreResumedByTicketAndBySessionId) {
   auto servers = backends(1);
   TetherInstance tether(tls_yaml(servers, {}));
-  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    auto options = verified();
-    options.min_version = options.max_version = version;
+  for (const auto& r : kResumptions) {
+    const auto options = options_for(r);
     SSL_SESSION* session = new_session(tether.endpoint(), options);
-    ASSERT_NE(session, nullptr);
-    EXPECT_TRUE(resumes(tether.endpoint(), options, session))
-        << "TLS version " << std::hex << version;
+    ASSERT_NE(session, nullptr) << r.name;
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session)) << r.name;
     SSL_SESSION_free(session);
   }
 }
@@ -535,22 +553,22 @@ TEST(TlsRotation, ABadNewCertificateIsRefusedAndTheOldOneKeepsServing) {
   EXPECT_EQ(client.get("/").status, 200u);
 }
 
-// A reload makes new TLS contexts, but the ticket keys are the process's (lb/tls_ticket_keys.h):
-// a returning client resumes its session after the reload, one that rotated the certificate
-// too, instead of paying a full handshake.
+// A reload makes new TLS contexts, but the ticket keys and the session cache are the process's
+// (lb/tls_ticket_keys.h, lb/tls_session_cache.h): a returning client resumes its session after
+// the reload, one that rotated the certificate too, instead of paying a full handshake.
 TEST(TlsRotation, SessionsAreResumedAcrossAReload) {
   LiveTether t("tls_resume_reload.yaml", 1);
   auto& tether = t.tether;
-  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    auto options = verified();
-    options.min_version = options.max_version = version;
+  bool rotated = false;
+  for (const auto& r : kResumptions) {
+    const auto options = options_for(r);
     SSL_SESSION* session = new_session(tether.endpoint(), options);
-    ASSERT_NE(session, nullptr);
-    t.live.install(version == TLS1_2_VERSION ? "rotated" : "ext");
+    ASSERT_NE(session, nullptr) << r.name;
+    rotated = !rotated;
+    t.live.install(rotated ? "rotated" : "ext");
     const auto outcome = reload(tether.daemon());
     ASSERT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors.front());
-    EXPECT_TRUE(resumes(tether.endpoint(), options, session))
-        << "TLS version " << std::hex << version;
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session)) << r.name;
     SSL_SESSION_free(session);
   }
 }
