@@ -13,6 +13,7 @@
 
 #include <asio/ssl/context.hpp>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -24,7 +25,8 @@ class TlsServerContext {
  public:
   // Throws std::runtime_error naming the certificate file when OpenSSL refuses what the loader
   // accepted (a reload then is refused and the old contexts keep serving).
-  explicit TlsServerContext(const config::FrontendTls& tls);
+  // `frontend`: the name of the frontend it serves; its sessions resume on that frontend only.
+  TlsServerContext(const config::FrontendTls& tls, const std::string& frontend);
   TlsServerContext(const TlsServerContext&) = delete;
   TlsServerContext& operator=(const TlsServerContext&) = delete;
 

@@ -175,6 +175,30 @@ TEST(TlsFrontend, SessionsAreResumedByTicketAndBySessionId) {
   }
 }
 
+// The ticket keys and the session cache are the process's, the session id context is the
+// frontend's: a session made on one VIP does not resume on another, whose certificate the client
+// never checked. It gets a full handshake there and is served, and still resumes where it was made.
+TEST(TlsFrontend, ASessionOfOneFrontendDoesNotResumeOnAnother) {
+  auto servers = backends(1);
+  Yaml y;
+  y.frontend_extra =
+      "  - name: other\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n    tls: " +
+      cert_entry("ext") + "\n";
+  TetherInstance tether(tls_yaml(servers, y));
+  for (const auto& r : kResumptions) {
+    auto options = options_for(r);
+    SSL_SESSION* session = new_session(tether.endpoint(), options);
+    ASSERT_NE(session, nullptr) << r.name;
+    options.resume = session;
+    TlsClient elsewhere(tether.endpoint("other"), options);
+    ASSERT_FALSE(elsewhere.handshake()) << r.name;
+    EXPECT_FALSE(elsewhere.resumed()) << r.name;
+    EXPECT_EQ(elsewhere.get("/").status, 200u) << r.name;
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session)) << r.name;
+    SSL_SESSION_free(session);
+  }
+}
+
 TEST(TlsFrontend, SniChoosesTheCertificateAndTheFirstIsTheDefault) {
   auto servers = backends(1);
   Yaml y;
