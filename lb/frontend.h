@@ -57,7 +57,8 @@ struct Frontend {
       cookies = std::make_unique<CookieTokens>(names, pool.config().hash_seed,
                                                this->config.affinity.cookie.secret);
     }
-    if (this->config.tls) tls = std::make_unique<TlsServerContext>(*this->config.tls);
+    if (this->config.tls)
+      tls = std::make_unique<TlsServerContext>(*this->config.tls, this->config.name);
   }
 
   const config::FrontendConfig config;

@@ -1,12 +1,16 @@
 #include "lb/tls_server_context.h"
 
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
+#include <array>
 #include <asio/buffer.hpp>
 #include <stdexcept>
 #include <string>
 
 #include "config/tls_files.h"
+#include "lb/tls_session_cache.h"
+#include "lb/tls_ticket_keys.h"
 
 namespace tether::lb {
 namespace {
@@ -19,9 +23,19 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 
-// Sessions resumed from the cache must come from a context of ours; one id for all of them, so
-// that a client moved by SNI to another certificate's context still resumes.
-constexpr unsigned char kSessionIdContext[] = "tether";
+// The session id context: a session resumes only where its context is the same. Ticket keys and
+// the session cache are the process's, so without it a session of one frontend would resume on
+// another (a client could reach a virtual host whose certificate it never checked). One context
+// per frontend name: it survives reloads, and a client moved by SNI to another certificate of the
+// same frontend still resumes.
+std::array<unsigned char, SSL_MAX_SID_CTX_LENGTH> session_id_context(const std::string& frontend) {
+  std::array<unsigned char, SSL_MAX_SID_CTX_LENGTH> id{};
+  static_assert(SSL_MAX_SID_CTX_LENGTH == 32, "a SHA-256 digest fills it");
+  const std::string named = "tether frontend " + frontend;
+  if (EVP_Digest(named.data(), named.size(), id.data(), nullptr, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("cannot hash the TLS session id context");
+  return id;
+}
 
 // ALPN: http/1.1 when the client offers it. A client offering only other protocols (h2 alone)
 // gets no ALPN answer rather than a fatal alert, and may then speak HTTP/1.1 or give up.
@@ -43,7 +57,8 @@ int select_alpn(SSL*, const unsigned char** out, unsigned char* out_length,
 }
 
 void configure(asio::ssl::context& context, const config::TlsCertificate& certificate,
-               config::TlsVersion min_version) {
+               config::TlsVersion min_version,
+               const std::array<unsigned char, SSL_MAX_SID_CTX_LENGTH>& session_context) {
   SSL_CTX* ctx = context.native_handle();
   const auto fail = [&](const std::string& what) {
     throw std::runtime_error("TLS certificate " + certificate.cert_file + ": " + what);
@@ -68,18 +83,22 @@ void configure(asio::ssl::context& context, const config::TlsCertificate& certif
   // Idle keep-alive connections (Lync clients hold many) give their 2 × 16 KiB record buffers
   // back between records.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-  SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
+  // The process's session cache and ticket keys, not the context's own: sessions resume across
+  // reloads and certificates.
+  SessionCache::use(ctx);
+  SSL_CTX_set_session_id_context(ctx, session_context.data(), session_context.size());
+  TicketKeys::use(ctx);
   SSL_CTX_set_alpn_select_cb(ctx, select_alpn, nullptr);
 }
 
 }  // namespace
 
-TlsServerContext::TlsServerContext(const config::FrontendTls& tls) {
+TlsServerContext::TlsServerContext(const config::FrontendTls& tls, const std::string& frontend) {
   if (tls.certificates.empty()) throw std::runtime_error("TLS without a certificate");
+  const auto session_context = session_id_context(frontend);
   for (const auto& certificate : tls.certificates) {
     contexts_.push_back(std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server));
-    configure(*contexts_.back(), certificate, tls.min_version);
+    configure(*contexts_.back(), certificate, tls.min_version, session_context);
     names_.push_back(certificate.names);
   }
   // SNI is read before the certificate is chosen: the handshake moves to the matching context.

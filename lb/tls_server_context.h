@@ -6,11 +6,14 @@
 //
 // Settings: TLS 1.2 minimum (1.3 with min_version "1.3"), TLS 1.3 enabled, Mozilla's
 // "intermediate" ciphers for 1.2 (ECDHE with AES-GCM or ChaCha20-Poly1305), no compression, no
-// renegotiation, session resumption by tickets and a server-side cache, ALPN http/1.1.
+// renegotiation, session resumption by tickets and by session id (under the process's ticket keys
+// and in its session cache, lb/tls_ticket_keys.h and lb/tls_session_cache.h, so that it survives
+// a reload), ALPN http/1.1.
 #pragma once
 
 #include <asio/ssl/context.hpp>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -22,7 +25,8 @@ class TlsServerContext {
  public:
   // Throws std::runtime_error naming the certificate file when OpenSSL refuses what the loader
   // accepted (a reload then is refused and the old contexts keep serving).
-  explicit TlsServerContext(const config::FrontendTls& tls);
+  // `frontend`: the name of the frontend it serves; its sessions resume on that frontend only.
+  TlsServerContext(const config::FrontendTls& tls, const std::string& frontend);
   TlsServerContext(const TlsServerContext&) = delete;
   TlsServerContext& operator=(const TlsServerContext&) = delete;
 

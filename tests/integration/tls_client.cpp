@@ -63,6 +63,7 @@ TlsClient::TlsClient(const asio::ip::tcp::endpoint& target, TlsClientOptions opt
   if (!options.server_name.empty())
     SSL_set_tlsext_host_name(stream_.native_handle(), options.server_name.c_str());
   if (options.resume != nullptr) SSL_set_session(stream_.native_handle(), options.resume);
+  if (!options.tickets) SSL_set_options(stream_.native_handle(), SSL_OP_NO_TICKET);
   std::error_code ec;
   stream_.next_layer().connect(target, ec);
   if (ec) throw std::runtime_error("connect: " + ec.message());

@@ -19,6 +19,7 @@ struct TlsClientOptions {
   std::string ciphers;  // OpenSSL cipher list for TLS ≤ 1.2; empty: the default
   std::vector<std::string> alpn;
   SSL_SESSION* resume = nullptr;  // a session of an earlier connection to offer
+  bool tickets = true;            // false: resumption by session id only (SSL_OP_NO_TICKET)
 };
 
 struct TlsReply {

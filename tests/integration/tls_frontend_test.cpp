@@ -121,27 +121,80 @@ TEST(TlsFrontend, ServesRequestsOverTlsAndAgreesOnHttp11) {
   EXPECT_EQ(h2_only.get("/").status, 200u);
 }
 
-TEST(TlsFrontend, SessionsAreResumedWithTls12AndTls13) {
+// A full handshake and a request; the session it made, for a later connection to offer (free it
+// with SSL_SESSION_free), or null when any of that failed.
+SSL_SESSION* new_session(const asio::ip::tcp::endpoint& target, const TlsClientOptions& options) {
+  TlsClient client(target, options);
+  // TLS 1.3 tickets come after the handshake, with the first response.
+  if (client.handshake() || client.resumed() || client.get("/").status != 200) return nullptr;
+  SSL_SESSION* session = client.session();
+  if (client.close_notify()) {  // a session of a connection cut short is not reused
+    SSL_SESSION_free(session);
+    return nullptr;
+  }
+  return session;
+}
+
+// Whether a connection offering `session` resumes it and is served.
+bool resumes(const asio::ip::tcp::endpoint& target, TlsClientOptions options,
+             SSL_SESSION* session) {
+  options.resume = session;
+  TlsClient client(target, options);
+  return !client.handshake() && client.resumed() && client.get("/").status == 200;
+}
+
+// How a client can resume: TLS 1.2 with a ticket or by session id alone (as Windows' SChannel
+// before 8.1), TLS 1.3 (tickets).
+struct Resumption {
+  const char* name;
+  int version;
+  bool tickets;
+};
+constexpr Resumption kResumptions[] = {
+    {"TLS 1.2 ticket", TLS1_2_VERSION, true},
+    {"TLS 1.2 session id", TLS1_2_VERSION, false},
+    {"TLS 1.3", TLS1_3_VERSION, true},
+};
+
+TlsClientOptions options_for(const Resumption& r) {
+  auto options = verified();
+  options.min_version = options.max_version = r.version;
+  options.tickets = r.tickets;
+  return options;
+}
+
+TEST(TlsFrontend, SessionsAreResumedByTicketAndBySessionId) {
   auto servers = backends(1);
   TetherInstance tether(tls_yaml(servers, {}));
-  for (const int version : {TLS1_2_VERSION, TLS1_3_VERSION}) {
-    auto options = verified();
-    options.min_version = options.max_version = version;
-    SSL_SESSION* session = nullptr;
-    {
-      TlsClient first(tether.endpoint(), options);
-      ASSERT_FALSE(first.handshake());
-      EXPECT_FALSE(first.resumed());
-      ASSERT_EQ(first.get("/").status, 200u);  // TLS 1.3 tickets come after the handshake
-      session = first.session();
-      EXPECT_FALSE(first.close_notify());  // a session of a connection cut short is not reused
-    }
-    ASSERT_NE(session, nullptr);
+  for (const auto& r : kResumptions) {
+    const auto options = options_for(r);
+    SSL_SESSION* session = new_session(tether.endpoint(), options);
+    ASSERT_NE(session, nullptr) << r.name;
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session)) << r.name;
+    SSL_SESSION_free(session);
+  }
+}
+
+// The ticket keys and the session cache are the process's, the session id context is the
+// frontend's: a session made on one VIP does not resume on another, whose certificate the client
+// never checked. It gets a full handshake there and is served, and still resumes where it was made.
+TEST(TlsFrontend, ASessionOfOneFrontendDoesNotResumeOnAnother) {
+  auto servers = backends(1);
+  Yaml y;
+  y.frontend_extra =
+      "  - name: other\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n    tls: " +
+      cert_entry("ext") + "\n";
+  TetherInstance tether(tls_yaml(servers, y));
+  for (const auto& r : kResumptions) {
+    auto options = options_for(r);
+    SSL_SESSION* session = new_session(tether.endpoint(), options);
+    ASSERT_NE(session, nullptr) << r.name;
     options.resume = session;
-    TlsClient second(tether.endpoint(), options);
-    ASSERT_FALSE(second.handshake());
-    EXPECT_TRUE(second.resumed()) << "TLS version " << std::hex << version;
-    EXPECT_EQ(second.get("/").status, 200u);
+    TlsClient elsewhere(tether.endpoint("other"), options);
+    ASSERT_FALSE(elsewhere.handshake()) << r.name;
+    EXPECT_FALSE(elsewhere.resumed()) << r.name;
+    EXPECT_EQ(elsewhere.get("/").status, 200u) << r.name;
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session)) << r.name;
     SSL_SESSION_free(session);
   }
 }
@@ -349,6 +402,25 @@ struct LiveCertificate {
   std::string tls() const { return "{ cert: \"" + cert() + "\", key: \"" + key() + "\" }"; }
 };
 
+// Tether serving the live certificate, its configuration in a file of its own that a reload reads
+// again.
+struct LiveTether {
+  LiveTether(const std::string& file, int servers, const std::string& idle = Yaml{}.idle)
+      : servers(backends(servers)),
+        path(write_temp_file(file, yaml(idle))),
+        tether(read_file(path), path) {}
+  std::string yaml(const std::string& idle) const {
+    Yaml y;
+    y.tls = live.tls();
+    y.idle = idle;
+    return tls_yaml(servers, y);
+  }
+  std::vector<std::unique_ptr<HttpBackend>> servers;
+  LiveCertificate live;
+  std::string path;
+  TetherInstance tether;
+};
+
 lb::Daemon::ReloadOutcome reload(lb::Daemon& daemon) {
   lb::Daemon::ReloadOutcome outcome;
   run_on_control(daemon, [&] { outcome = daemon.reload(); });
@@ -438,13 +510,8 @@ class TlsStreams {
 
 // The must-show: rotation under load.
 TEST(TlsRotation, EstablishedConnectionsKeepStreamingAndNewHandshakesGetTheNewCertificate) {
-  auto servers = backends(2);
-  LiveCertificate live;
-  Yaml y;
-  y.tls = live.tls();
-  y.idle = "30s";
-  const std::string path = write_temp_file("tls_rotation.yaml", tls_yaml(servers, y));
-  TetherInstance tether(read_file(path), path);
+  LiveTether t("tls_rotation.yaml", 2, "30s");
+  auto& tether = t.tether;
   ASSERT_EQ(new_handshake_organization(tether.endpoint()), "Tether Test");
 
   TlsStreams streams(tether.endpoint());
@@ -454,7 +521,7 @@ TEST(TlsRotation, EstablishedConnectionsKeepStreamingAndNewHandshakesGetTheNewCe
   std::this_thread::sleep_for(1s);
   const std::uint64_t before = streams.bytes.load();
 
-  live.install("rotated");
+  t.live.install("rotated");
   const auto outcome = reload(tether.daemon());
   ASSERT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors.front());
   const auto reloaded = std::chrono::steady_clock::now();
@@ -487,31 +554,47 @@ TEST(TlsRotation, EstablishedConnectionsKeepStreamingAndNewHandshakesGetTheNewCe
 }
 
 TEST(TlsRotation, ABadNewCertificateIsRefusedAndTheOldOneKeepsServing) {
-  auto servers = backends(1);
-  LiveCertificate live;
-  Yaml y;
-  y.tls = live.tls();
-  const std::string path = write_temp_file("tls_bad_rotation.yaml", tls_yaml(servers, y));
-  TetherInstance tether(read_file(path), path);
+  LiveTether t("tls_bad_rotation.yaml", 1);
+  auto& tether = t.tether;
 
   // The rotated certificate with the old key: not a pair.
-  std::filesystem::copy_file(test_certs().cert("rotated"), live.cert(),
+  std::filesystem::copy_file(test_certs().cert("rotated"), t.live.cert(),
                              std::filesystem::copy_options::overwrite_existing);
   const auto outcome = reload(tether.daemon());
   ASSERT_FALSE(outcome.ok);
   ASSERT_EQ(outcome.errors.size(), 1u);
-  EXPECT_NE(outcome.errors[0].find(path + ":"), std::string::npos) << outcome.errors[0];
+  EXPECT_NE(outcome.errors[0].find(t.path + ":"), std::string::npos) << outcome.errors[0];
   EXPECT_NE(outcome.errors[0].find("is not the key of the certificate"), std::string::npos)
       << outcome.errors[0];
 
   // A file that is no certificate at all.
-  std::ofstream(live.cert(), std::ios::trunc) << "not a certificate\n";
+  std::ofstream(t.live.cert(), std::ios::trunc) << "not a certificate\n";
   EXPECT_FALSE(reload(tether.daemon()).ok);
 
   EXPECT_EQ(new_handshake_organization(tether.endpoint()), "Tether Test");
   TlsClient client(tether.endpoint(), verified());
   ASSERT_FALSE(client.handshake());
   EXPECT_EQ(client.get("/").status, 200u);
+}
+
+// A reload makes new TLS contexts, but the ticket keys and the session cache are the process's
+// (lb/tls_ticket_keys.h, lb/tls_session_cache.h): a returning client resumes its session after
+// the reload, one that rotated the certificate too, instead of paying a full handshake.
+TEST(TlsRotation, SessionsAreResumedAcrossAReload) {
+  LiveTether t("tls_resume_reload.yaml", 1);
+  auto& tether = t.tether;
+  bool rotated = false;
+  for (const auto& r : kResumptions) {
+    const auto options = options_for(r);
+    SSL_SESSION* session = new_session(tether.endpoint(), options);
+    ASSERT_NE(session, nullptr) << r.name;
+    rotated = !rotated;
+    t.live.install(rotated ? "rotated" : "ext");
+    const auto outcome = reload(tether.daemon());
+    ASSERT_TRUE(outcome.ok) << (outcome.errors.empty() ? "" : outcome.errors.front());
+    EXPECT_TRUE(resumes(tether.endpoint(), options, session)) << r.name;
+    SSL_SESSION_free(session);
+  }
 }
 
 // ---- expiry -----------------------------------------------------------------------------------
