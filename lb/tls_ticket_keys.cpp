@@ -23,7 +23,7 @@ bool set_hmac_key(EVP_MAC_CTX* mac, TicketKeys::Key& key) {
 // OpenSSL's ticket key callback (SSL_CTX_set_tlsext_ticket_key_evp_cb). Encrypting: 1 with a
 // ticket, 0 for none. Decrypting: 0 for a key we do not have (the client gets a full
 // handshake), 1 to accept, 2 to accept and issue a fresh ticket; -1 fails the handshake.
-int ticket_key(SSL*, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
+int ticket_key(SSL* ssl, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX* cipher,
                EVP_MAC_CTX* mac, int encrypt) {
   const auto now = TicketKeys::Clock::now();
   auto& keys = TicketKeys::shared();
@@ -40,7 +40,10 @@ int ticket_key(SSL*, unsigned char* key_name, unsigned char* iv, EVP_CIPHER_CTX*
   if (!key) return 0;
   if (EVP_DecryptInit_ex(cipher, aes, nullptr, key->aes.data(), iv) != 1) return -1;
   if (!set_hmac_key(mac, *key)) return -1;
-  return is_current ? 1 : 2;
+  // A TLS 1.3 resumption always gets a fresh ticket, as with OpenSSL's own keys: clients use a
+  // TLS 1.3 ticket once, so one that keeps only its latest session (wrk) would otherwise resume
+  // every other time at best.
+  return is_current && SSL_version(ssl) < TLS1_3_VERSION ? 1 : 2;
 }
 
 }  // namespace
