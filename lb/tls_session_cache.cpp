@@ -43,6 +43,8 @@ void SessionCache::use(SSL_CTX* ctx) {
 }
 
 void SessionCache::store(SSL_SESSION* session) {
+  // TLS 1.3 resumes by ticket only; OpenSSL reports each ticket's session here all the same.
+  if (SSL_SESSION_get_protocol_version(session) >= TLS1_3_VERSION) return;
   std::string id = id_of(session);
   const int length = i2d_SSL_SESSION(session, nullptr);
   if (id.empty() || length <= 0) return;

@@ -3,7 +3,8 @@
 // cache per context, so that, like a ticket (lb/tls_ticket_keys.h), a session survives a reload
 // and works across the certificates' contexts. Sessions are kept serialized (DER), at most
 // `capacity` (OpenSSL's default, 20 480), the oldest evicted first and an expired one dropped
-// when looked up. OpenSSL removes a session that ended in a fatal error; so does this cache.
+// when looked up, TLS 1.3 ones never kept (they resume by ticket). OpenSSL removes a session that
+// ended in a fatal error; so does this cache.
 // Thread-safe.
 #pragma once
 

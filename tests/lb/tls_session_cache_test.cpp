@@ -16,14 +16,15 @@ class TlsSessionCache : public ::testing::Test {
     SSL_free(ssl_);
     SSL_CTX_free(ctx_);
   }
-  SSL_SESSION* make(unsigned char id, std::time_t made, long timeout = 300) {
+  SSL_SESSION* make(unsigned char id, std::time_t made, long timeout = 300,
+                    int version = TLS1_2_VERSION) {
     SSL_SESSION* s = SSL_SESSION_new();
     const unsigned char name[32] = {id};
     const unsigned char master_key[48] = {id, 1, 2, 3};
     const unsigned char suite[2] = {0xC0, 0x2F};  // ECDHE-RSA-AES128-GCM-SHA256
     EXPECT_EQ(SSL_SESSION_set1_id(s, name, sizeof name), 1);
     EXPECT_EQ(SSL_SESSION_set1_master_key(s, master_key, sizeof master_key), 1);
-    EXPECT_EQ(SSL_SESSION_set_protocol_version(s, TLS1_2_VERSION), 1);
+    EXPECT_EQ(SSL_SESSION_set_protocol_version(s, version), 1);
     EXPECT_EQ(SSL_SESSION_set_cipher(s, SSL_CIPHER_find(ssl_, suite)), 1);
     SSL_SESSION_set_time(s, made);
     SSL_SESSION_set_timeout(s, timeout);
@@ -57,6 +58,16 @@ TEST_F(TlsSessionCache, AStoredSessionIsFoundByItsIdWithItsKeys) {
   EXPECT_TRUE(has(cache, 1, now));
   EXPECT_FALSE(has(cache, 2, now));
   EXPECT_EQ(cache.size(), 1u);
+}
+
+// OpenSSL reports every TLS 1.3 ticket's session too; those resume by ticket, never by id.
+TEST_F(TlsSessionCache, Tls13SessionsAreNotKept) {
+  SessionCache cache;
+  const std::time_t now = std::time(nullptr);
+  SSL_SESSION* s = make(1, now, 300, TLS1_3_VERSION);
+  cache.store(s);
+  SSL_SESSION_free(s);
+  EXPECT_EQ(cache.size(), 0u);
 }
 
 TEST_F(TlsSessionCache, TheOldestIsEvictedAtCapacity) {
