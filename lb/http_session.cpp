@@ -96,6 +96,18 @@ std::chrono::steady_clock::time_point coarse_now() {
                                                std::chrono::nanoseconds(now.tv_nsec));
 }
 
+// How far coarse_now() may lag the exact clock: two ticks (one was seen exceeded on a busy VM,
+// docs/data-path.md). Added to every deadline taken from it, so a timeout never ends early.
+std::chrono::steady_clock::duration coarse_lag() {
+  static const auto lag = [] {
+    timespec tick{};
+    if (::clock_getres(CLOCK_MONOTONIC_COARSE, &tick) != 0) tick.tv_nsec = 10'000'000;
+    return 2 * std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::seconds(tick.tv_sec) + std::chrono::nanoseconds(tick.tv_nsec));
+  }();
+  return lag;
+}
+
 }  // namespace
 
 // One request and its response. Owned by run(); every coroutine of the exchange sees it.
@@ -184,9 +196,10 @@ void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration tim
   timed_out_ = false;
   const auto previous = deadline_;
   // idle_timeout 0 means off; other phases always have a limit. Several phases a request: the
-  // tick-resolution clock (a deadline a few ms early at worst) spares a full clock read each.
-  deadline_ =
-      timeout.count() > 0 ? coarse_now() + timeout : std::chrono::steady_clock::time_point::max();
+  // tick-resolution clock (a deadline up to two ticks late, never early) spares a full clock read
+  // each.
+  deadline_ = timeout.count() > 0 ? coarse_now() + coarse_lag() + timeout
+                                  : std::chrono::steady_clock::time_point::max();
   // A later deadline needs nothing: the sweep asks for it when the earlier one comes.
   if (deadline_ < previous && !end_) worker_.deadlines().due(deadline_);
 }
