@@ -28,6 +28,11 @@ def cpus_label($list): if ($list | cpu_keys | length) == 1 then "CPU \($list)" e
 def busy_of($list): [.cpu_busy[($list | cpu_keys)[]] // empty]
   | if length == 0 then null else add / length end;
 
+# Of one run: the CPU seconds the CPUs in taskset list $list spent busy (busy fraction × duration,
+# whoever used them); null without CPU figures.
+def cpu_s_of($list): .seconds as $s | [.cpu_busy[($list | cpu_keys)[]] // empty]
+  | if length == 0 then null else add * $s end;
+
 # What limited a run, from its CPU figures (a median or one run): $lc lists the load side's CPUs,
 # $pc the proxy's. A side is saturated when its CPUs are ≥ 95% busy on average, the proxy
 # process when it used ≥ 90% of its CPUs. Without a proxy process (direct), only the load side is
