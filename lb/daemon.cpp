@@ -648,7 +648,7 @@ void Daemon::shutdown() {
     spdlog::info("stopping: listeners closed, {} connections open, grace {}ms",
                  active_connections(), config_.shutdown_grace.count());
     for (auto& w : workers_)
-      w->close_listeners();
+      w->wind_down();
     watch_shutdown(std::chrono::steady_clock::now() + config_.shutdown_grace, false);
   });
 }

@@ -189,6 +189,12 @@ void HttpSession::close(const char* reason) {
   worker_.deadlines().remove(*this);
 }
 
+void HttpSession::wind_down() {
+  // In the idle phase no byte of a request has arrived: nothing is lost. A request under way is
+  // answered first, with Connection: close (relay_response).
+  if (phase_ == Phase::idle) close("shutdown");
+}
+
 // ---- timeouts ---------------------------------------------------------------------------------
 
 void HttpSession::set_phase(Phase phase, std::chrono::steady_clock::duration timeout) {
@@ -432,6 +438,10 @@ asio::awaitable<bool> HttpSession::read_request_head() {
       idle.count() > 0 ? std::min<std::chrono::steady_clock::duration>(idle, kMaxRequestHeadTime)
                        : kMaxRequestHeadTime;
   if (in_.empty()) {
+    if (worker_.winding_down()) {
+      close("shutdown");
+      co_return false;
+    }
     set_phase(Phase::idle, idle);
     if (!co_await wait_for_client()) co_return false;
   } else {
@@ -780,7 +790,8 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   // The client connection stays open only if both the request and the response allow it, and
   // the request's body has been passed on whole (otherwise where the next request starts is
   // unknown).
-  if (!x.request_keep_alive || head.body == http::BodyKind::until_close || !x.request_body_done)
+  if (!x.request_keep_alive || head.body == http::BodyKind::until_close || !x.request_body_done ||
+      worker_.winding_down())
     x.close_client = true;
   std::string& out = sc.client_head;
   response_head_for_client(x, head, out);

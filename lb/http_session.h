@@ -43,6 +43,9 @@ class HttpSession : public Session,
   // `peer` is the client's address as accept() returned it.
   void start(const asio::ip::tcp::endpoint& peer);
   void close(const char* reason) override;
+  // Idle between requests: closed now. Otherwise the request under way is answered with
+  // Connection: close.
+  void wind_down() override;
 
  private:
   enum class Phase {

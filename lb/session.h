@@ -9,6 +9,10 @@ class Session {
   virtual ~Session() = default;
   // Ends the session now, logging `reason` as how it ended. Worker thread only.
   virtual void close(const char* reason) = 0;
+  // A graceful stop has begun (Worker::wind_down): end as soon as that loses nothing. Tcp
+  // sessions relay until either side ends; http sessions end between requests. Worker thread
+  // only.
+  virtual void wind_down() {}
 };
 
 }  // namespace tether::lb

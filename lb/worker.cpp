@@ -35,6 +35,19 @@ void Worker::close_listeners() {
   });
 }
 
+void Worker::wind_down() {
+  close_listeners();
+  asio::post(context_, [this] {
+    winding_down_ = true;
+    // wind_down() may end a session synchronously, which untracks it: iterate over a copy.
+    std::vector<Session*> open;
+    for (const auto& [s, epoch] : sessions_)
+      open.push_back(s);
+    for (Session* s : open)
+      if (sessions_.contains(s)) s->wind_down();
+  });
+}
+
 void Worker::reconfigure(ListenerChanges changes) {
   // Asio handlers must be copyable: the move-only changes ride in a shared_ptr.
   auto shared = std::make_shared<ListenerChanges>(std::move(changes));

@@ -75,8 +75,13 @@ class Worker {
 
   // Thread-safe: each posts to the worker's io_context.
   void close_listeners();
+  // The start of a graceful stop: the listeners close and every session is asked to end as
+  // soon as that loses nothing (Session::wind_down); the others follow at close_sessions().
+  void wind_down();
   void close_sessions();
   void stop();
+  // wind_down() has run: http responses say Connection: close. Worker thread only.
+  bool winding_down() const { return winding_down_; }
 
   // Worker thread only.
   void track(Session* session) { sessions_.emplace(session, epoch_); }
@@ -94,6 +99,7 @@ class Worker {
   std::vector<std::pair<std::string, std::unique_ptr<Listener>>> listeners_;  // by key
   std::unordered_map<Session*, std::uint64_t> sessions_;                      // → epoch
   std::uint64_t epoch_ = 0;
+  bool winding_down_ = false;
   ConnectionPool connections_{64, std::chrono::seconds(30)};
   PipeCache pipes_{64};
   static constexpr std::size_t kScratchSize = 64 * 1024;

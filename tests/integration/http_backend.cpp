@@ -154,6 +154,12 @@ asio::awaitable<void> HttpBackend::serve(std::unique_ptr<lb::Stream> stream_owne
       co_await never.async_wait(use_tuple);
       co_return;
     }
+    if (path.rfind("/slow/", 0) == 0) {  // answers after that many milliseconds
+      asio::steady_timer wait(context_, std::chrono::milliseconds(std::stoi(path.substr(6))));
+      co_await wait.async_wait(use_tuple);
+      if (!co_await send("HTTP/1.1 200 OK\r\n" + stamp + "Content-Length: 2\r\n\r\nok")) co_return;
+      continue;
+    }
     if (path == "/upgrade" && upgrade) {
       if (!co_await send(
               "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: upgrade\r\n" +

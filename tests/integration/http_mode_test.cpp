@@ -254,6 +254,30 @@ TEST_F(HttpProxy, SlowServerGets504) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
 }
 
+TEST(HttpStop, GracefulStopClosesIdleKeepAliveConnectionsAtOnceAndAnswersRequestsUnderWay) {
+  auto servers = backends(1);
+  auto yaml = http_yaml(servers, "{ type: source }");
+  yaml.replace(yaml.find("shutdown_grace: 1s"), 18, "shutdown_grace: 5s");
+  auto tether = std::make_unique<TetherInstance>(yaml);
+  HttpClient idle(tether->endpoint());
+  ASSERT_EQ(idle.get("/").status, 200u);  // kept alive, now between requests
+  HttpClient busy(tether->endpoint());
+  busy.send("GET /slow/500 HTTP/1.1\r\nHost: a\r\n\r\n");
+  std::this_thread::sleep_for(150ms);  // the request is with the server
+  const auto started = std::chrono::steady_clock::now();
+  tether->shutdown();
+  // The idle connection has nothing under way: it is not held until the grace ends.
+  EXPECT_TRUE(idle.closed());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 300ms);
+  // The request under way is answered, and its connection ends after it.
+  const auto r = busy.read();
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.header("Connection"), "close");
+  EXPECT_TRUE(busy.closed());
+  tether.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
 // ---- errors ----------------------------------------------------------------------------------
 
 struct BadInput {
