@@ -155,7 +155,8 @@ void Daemon::install_observers(Pool& pool) {
 
 std::optional<std::string> Daemon::open_listeners(
     const Frontend& frontend, const config::Address& address,
-    std::vector<std::unique_ptr<Listener>>& per_worker, asio::ip::tcp::endpoint& endpoint) {
+    std::vector<std::unique_ptr<Listener>>& per_worker, asio::ip::tcp::endpoint& endpoint,
+    bool probe_only) {
   endpoint = address.endpoint;
   const auto fail = [&](std::error_code ec) {
     return "cannot listen on " + address.text + " (frontend " + frontend.name() +
@@ -173,6 +174,7 @@ std::optional<std::string> Daemon::open_listeners(
     if (ec) return fail(ec);
     endpoint = probe.local_endpoint();  // port 0 → the port every worker will share
   }
+  if (probe_only) return std::nullopt;
   for (auto& worker : workers_) {
     // The session factory needs a mutable frontend (counters); the listener only hands it on.
     auto listener = std::make_unique<Listener>(*worker, const_cast<Frontend&>(frontend));
@@ -292,12 +294,6 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
   std::string moves;
   for (const auto& [name, share] : outcome.moved)
     moves += (moves.empty() ? "" : ", ") + name + " " + percent(share);
-  if (dry_run) {
-    outcome.ok = true;
-    spdlog::info("dry-run reload of {}: valid; hash space that would move: {}", config.file, moves);
-    return outcome;
-  }
-
   std::vector<std::unique_ptr<Frontend>> frontends;
   for (const auto& f : config.frontends) {
     const std::size_t index = pool_index(pools, f.pool);
@@ -330,15 +326,23 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
       }
       std::vector<std::unique_ptr<Listener>> per_worker;
       asio::ip::tcp::endpoint endpoint;
-      if (auto error = open_listeners(*frontend, address, per_worker, endpoint))
+      if (auto error = open_listeners(*frontend, address, per_worker, endpoint, dry_run))
         return refuse(config.file + ":" + std::to_string(frontend->config.mark.line) + ": " +
                       *error);
+      if (dry_run) continue;
       for (std::size_t i = 0; i < workers_.size(); ++i)
         added[i].emplace_back(key, std::move(per_worker[i]));
       bound.push_back({key, frontend->name(), endpoint});
       spdlog::info("frontend {} listening on {} ({} workers)", frontend->name(), describe(endpoint),
                    workers_.size());
     }
+  }
+  // A dry run answers as the reload would: it stops here, after everything that can refuse it
+  // (certificates, addresses) was tried.
+  if (dry_run) {
+    outcome.ok = true;
+    spdlog::info("dry-run reload of {}: valid; hash space that would move: {}", config.file, moves);
+    return outcome;
   }
   std::vector<std::string> removed;
   for (const auto& b : bound_)

@@ -126,10 +126,13 @@ class Daemon {
 
   void install_observers(Pool& pool);
   void arm_drain_timer(const std::string& pool, Server& server, config::Duration after);
+  // With `probe_only` (a dry-run reload) the address is only bound for a moment, to find out
+  // whether it can be: no listener is opened.
   std::optional<std::string> open_listeners(const Frontend& frontend,
                                             const config::Address& address,
                                             std::vector<std::unique_ptr<Listener>>& per_worker,
-                                            asio::ip::tcp::endpoint& endpoint);
+                                            asio::ip::tcp::endpoint& endpoint,
+                                            bool probe_only = false);
   void watch_retired();
   void free_retired(Retired& retired);
   void restore_state();

@@ -353,6 +353,41 @@ TEST(Reload, ADryRunRemovingOneOfTenServersReportsAboutATenthAndChangesNothing) 
   EXPECT_GT(new_on_fe10, 10);
 }
 
+TEST(Reload, ADryRunIsRefusedWhereTheReloadWouldBe) {
+  const auto servers = echo_pool(1);
+  const std::string path = ::testing::TempDir() + "reload-dry-run-bind.yaml";
+  const std::string one = with_admin(config_of(pick(servers, {1})));
+  write_file(path, one);
+  AdminInstance tether(one, {}, path);
+  // A second frontend on an address another socket holds: only binding it can tell.
+  asio::io_context context;
+  auto holder = std::make_unique<tcp::acceptor>(
+      context, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const auto held = holder->local_endpoint();
+  const std::string address = "127.0.0.1:" + std::to_string(held.port());
+  std::string two = one;
+  two.insert(two.find("pools:"),
+             "  - name: side\n    pool: web\n    listen: [\"" + address + "\"]\n");
+  write_file(path, two);
+  const auto dry = tether.request("POST", "/api/v1/reload?dry_run=1");
+  EXPECT_EQ(dry.status, 422) << dry.body;
+  EXPECT_NE(json_of(dry)["error"].as_string().find("cannot listen on " + address),
+            std::string::npos)
+      << dry.body;
+  EXPECT_FALSE(json_of(dry)["ok"].as_bool());
+
+  // Free, the dry run says yes and still opens nothing.
+  holder.reset();
+  const auto free = tether.request("POST", "/api/v1/reload?dry_run=1");
+  EXPECT_EQ(free.status, 200) << free.body;
+  std::error_code ec;
+  tcp::socket probe(context);
+  probe.connect(held, ec);
+  EXPECT_EQ(ec, asio::error::connection_refused);
+  const auto status = tether.get_json("/api/v1/status");
+  EXPECT_EQ(status["frontends"].as_array().size(), 1u);
+}
+
 // http mode: a keep-alive connection accepted before a reload keeps its frontend, but its next
 // request never goes to a server the reload removed.
 TEST(Reload, AKeepAliveHttpConnectionOutlivesTheRemovalOfItsServer) {
