@@ -8,9 +8,14 @@ namespace tether::admin {
 
 namespace {
 
-// The first frontend that feeds `pool` with affinity, if any.
+// The first frontend that feeds `pool` with affinity of type `preferred`, else the first with any
+// affinity, if any.
 const lb::Frontend* sticky_frontend(const lb::Pool& pool,
-                                    std::span<const std::unique_ptr<lb::Frontend>> frontends) {
+                                    std::span<const std::unique_ptr<lb::Frontend>> frontends,
+                                    config::AffinityType preferred) {
+  for (const auto& frontend : frontends)
+    if (&frontend->pool == &pool && frontend->config.affinity.type == preferred)
+      return frontend.get();
   for (const auto& frontend : frontends)
     if (&frontend->pool == &pool && frontend->config.affinity.type != config::AffinityType::none)
       return frontend.get();
@@ -63,7 +68,10 @@ Explanation explain_client(lb::Pool& pool, std::span<const std::unique_ptr<lb::F
                            const asio::ip::address& client, const std::string* cookie,
                            lb::Clock::time_point now) {
   const asio::ip::address address = lb::canonical(client);
-  const lb::Frontend* sticky = sticky_frontend(pool, frontends);
+  // A pool may be fed by cookie and source frontends with masks of their own: a cookie asks
+  // about the cookie frontends, an address alone about the stick table's.
+  const lb::Frontend* sticky = sticky_frontend(
+      pool, frontends, cookie ? config::AffinityType::cookie : config::AffinityType::source);
   const config::AffinityConfig* affinity = sticky ? &sticky->config.affinity : nullptr;
   const unsigned ipv4_mask = affinity ? affinity->ipv4_mask : 32;
   const unsigned ipv6_mask = affinity ? affinity->ipv6_mask : 128;

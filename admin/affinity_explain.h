@@ -1,8 +1,9 @@
 // "Which server would this client reach now, and why" (SPEC §6, docs/admin-api.md), answered the
 // way the data path decides, without changing anything.
 //
-// The key is built with the masks of the first frontend that feeds the pool with affinity (the
-// configuration makes every frontend sharing a pool agree on them). Source affinity: Pool::explain
+// The key is built with the masks of the first frontend that feeds the pool with affinity: with a
+// cookie, the first cookie frontend; without one, the first source frontend (the configuration
+// makes the source frontends sharing a pool agree on them). Source affinity: Pool::explain
 // runs the same decision as Pool::place over a stick-table peek — no entry is created, refreshed
 // or expired, and nothing is counted. Cookie affinity (as lb/http_session.cpp routes): a valid
 // cookie whose server takes pinned clients gives `cookie`; anything else is placed by the

@@ -144,7 +144,8 @@ struct HealthConfig {
   enum class Type { tcp, http, https, none } type = Type::tcp;
   std::uint16_t port = 0;  // 0 = the server's own port (a Front End is probed on its SIP 5061)
   Duration interval = std::chrono::seconds(5);
-  Duration timeout = std::chrono::seconds(2);  // never longer than interval
+  // Never longer than interval. Not written: 2s, or the interval when that is shorter.
+  Duration timeout = std::chrono::seconds(2);
   unsigned rise = 2;
   unsigned fall = 3;
   std::string path = "/";  // http(s): the request target of `GET`

@@ -928,7 +928,7 @@ class Loader {
     // A type that is refused or misspelt is reported once; nothing is checked against it.
     bool type_known = !(map.value.IsMap() && map.value["type"].IsDefined());
     bool timing_known = true;
-    std::optional<Field> timeout_written, interval_written, observe_written;
+    std::optional<Field> timeout_written, observe_written;
     std::vector<Field> http_only;  // keys meaningless unless type is http or https
     const bool is_map = read_map(
         map,
@@ -950,7 +950,6 @@ class Loader {
              }},
             {"interval",
              [&](const Field& f) {
-               interval_written = f;
                const std::optional<Duration> interval = take(f, to_positive_duration(f.value));
                if (interval) health.interval = *interval;
                timing_known = timing_known && interval.has_value();
@@ -1004,18 +1003,14 @@ class Loader {
               "true needs checks to bring a server back up, and type none has none");
       }
     }
-    if (timing_known && health.timeout > health.interval) {
-      // Blame the key that was written; a default cannot be the mistake.
-      const std::string timeout = format_duration(health.timeout);
-      const std::string interval = format_duration(health.interval);
-      const std::string why = ": a check would still run when the next one is due";
-      if (timeout_written) {
-        error(timeout_written->mark, timeout_written->path,
-              timeout + " is longer than interval " + interval + why);
-      } else if (interval_written) {
-        error(interval_written->mark, interval_written->path,
-              interval + " is shorter than the default timeout " + timeout + why);
-      }
+    // A check must end before the next one is due. The default timeout follows a shorter
+    // interval (`interval: 1s` alone means checks of 1s); a written one is the operator's.
+    if (!timeout_written) health.timeout = std::min(health.timeout, health.interval);
+    if (timing_known && timeout_written && health.timeout > health.interval) {
+      error(timeout_written->mark, timeout_written->path,
+            format_duration(health.timeout) + " is longer than interval " +
+                format_duration(health.interval) +
+                ": a check would still run when the next one is due");
     }
     pool.health = std::move(health);
   }
@@ -1058,9 +1053,11 @@ class Loader {
     }
   }
 
-  // Every frontend names an existing pool, and frontends sharing a pool share its stick table,
-  // so they must agree on what its keys mean (the masks), its lifetime and its size. Reported at
-  // the later frontend.
+  // Every frontend names an existing pool, and the source-affinity frontends sharing a pool share
+  // its stick table, so they must agree on what its keys mean (the masks), its lifetime and its
+  // size. Reported at the later frontend. Cookie frontends (their fallback included) and those
+  // without affinity never touch the table (README "Cookie clients have no stick entries";
+  // lb/daemon.cpp stick_settings sizes it from source frontends alone).
   void check_frontends_against_pools() {
     std::map<std::string, std::size_t> first_user;  // pool name -> index of its first frontend
     for (std::size_t i = 0; i < config_.frontends.size(); ++i) {
@@ -1082,7 +1079,7 @@ class Loader {
               "pool \"" + frontend.pool +
                   "\" has tls.enabled, but this frontend is mode tcp: tls to servers needs mode "
                   "http frontends; a tcp relay passes bytes untouched");
-      if (frontend.affinity.type == AffinityType::none) continue;  // never touches the table
+      if (frontend.affinity.type != AffinityType::source) continue;  // never touches the table
       const auto [first, inserted] = first_user.emplace(frontend.pool, i);
       if (inserted) continue;
       const AffinityConfig& theirs = config_.frontends[first->second].affinity;

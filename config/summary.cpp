@@ -35,6 +35,7 @@ void describe_affinity(std::ostream& out, const AffinityConfig& affinity) {
         << to_string(affinity.fallback);
   }
   out << " /" << affinity.ipv4_mask << " /" << affinity.ipv6_mask;
+  if (affinity.type == AffinityType::cookie) return;  // the cookie is the pin: no stick table
   if (affinity.timeout == Duration::zero()) {
     out << " no stick table";
   } else {

@@ -349,6 +349,34 @@ TEST(AdminCookieAffinity, ExplainFollowsTheCookieElseTheFallback) {
 }
 
 // Raw bytes on one connection: keep-alive, pipelining, and what a broken request gets.
+TEST(AdminCookieAffinity, APoolFedByCookieAndSourceFrontendsIsExplainedForEach) {
+  // The cookie frontend comes first and has masks of its own (it has no stick table to agree on).
+  std::vector<std::unique_ptr<HttpBackend>> backends;
+  std::string yaml =
+      "threads: 1\nshutdown_grace: 1s\nlog: { access: off }\nfrontends:\n"
+      "  - name: ext\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
+      "    affinity: { type: cookie, ipv4_mask: 24, cookie: { name: MS-WSMAN } }\n"
+      "  - name: int\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
+      "    affinity: { type: source }\n"
+      "pools:\n  - name: web\n    servers:\n";
+  for (const char* name : {"fe01", "fe02"}) {
+    backends.push_back(std::make_unique<HttpBackend>(name));
+    yaml += std::string("      - { name: ") + name + ", address: \"" + backends.back()->address() +
+            "\" }\n";
+  }
+  AdminInstance tether(with_admin(yaml));
+  // An address alone: the source frontend's stick table and masks.
+  JsonValue answer = tether.get_json("/api/v1/pools/web/affinity?client=10.1.2.3");
+  EXPECT_EQ(answer["key"].as_string(), "10.1.2.3/32");
+  EXPECT_EQ(answer["reason"].as_string(), "hash");
+  // With a cookie: the cookie frontend's.
+  answer = tether.get_json("/api/v1/pools/web/affinity?client=10.1.2.3&cookie=" +
+                           lb::cookie_token("fe02", 0, ""));
+  EXPECT_EQ(answer["key"].as_string(), "10.1.2.0/24");
+  EXPECT_EQ(answer["reason"].as_string(), "cookie");
+  EXPECT_EQ(answer["server"].as_string(), "fe02");
+}
+
 class AdminWire : public AdminApi {
  protected:
   void SetUp() override { tether = start(); }

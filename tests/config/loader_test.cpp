@@ -469,6 +469,23 @@ TEST(Health, AnEmptySectionTakesTheSpecDefaults) {
   EXPECT_TRUE(health.observe);
 }
 
+// The health section of a pool whose `health:` line is `line`, which must load.
+HealthConfig health_of(const std::string& line) {
+  const LoadResult result = load_string(kFrontend + kPool + line + "\n", "inline.yaml");
+  EXPECT_TRUE(result.ok()) << line << ": " << testing::PrintToString(result.errors);
+  return result.ok() ? result.config->pools[0].health : HealthConfig{};
+}
+
+TEST(Health, TheDefaultTimeoutIsTwoSecondsOrTheIntervalIfShorter) {
+  EXPECT_EQ(health_of("    health: { type: tcp, interval: 1s }").timeout, 1s);
+  EXPECT_EQ(health_of("    health: { interval: 500ms }").timeout, 500ms);
+  EXPECT_EQ(health_of("    health: { interval: 2s }").timeout, 2s);
+  EXPECT_EQ(health_of("    health: { interval: 3s }").timeout, 2s);
+  // A written timeout is kept as written.
+  EXPECT_EQ(health_of("    health: { interval: 1s, timeout: 300ms }").timeout, 300ms);
+  EXPECT_EQ(health_of("    health: { interval: 10s, timeout: 4s }").timeout, 4s);
+}
+
 TEST(Health, TypeNoneObservesNothingEither) {
   const LoadResult result =
       load_string(kFrontend + kPool + "    health: { type: none, port: 5061 }\n", "inline.yaml");
@@ -521,10 +538,12 @@ INSTANTIATE_TEST_SUITE_P(
                    "inline.yaml:9:25: pools[0].health.interval: must be greater than 0"},
         InlineCase{"    health: { timeout: 0 }",
                    "inline.yaml:9:24: pools[0].health.timeout: must be greater than 0"},
-        InlineCase{"    health: { interval: 1s }",
-                   "inline.yaml:9:25: pools[0].health.interval: 1s is shorter than the default "
-                   "timeout 2s: a check would still run when the next one is due"},
+        // The default timeout follows a shorter interval; a written one may not exceed it.
+        InlineCase{"    health: { interval: 1s }", ""},
         InlineCase{"    health: { interval: 1s, timeout: 1s }", ""},
+        InlineCase{"    health: { interval: 1s, timeout: 2s }",
+                   "inline.yaml:9:38: pools[0].health.timeout: 2s is longer than interval 1s: a "
+                   "check would still run when the next one is due"},
         InlineCase{"    health: { timeout: 6s }",
                    "inline.yaml:9:24: pools[0].health.timeout: 6s is longer than interval 5s: a "
                    "check would still run when the next one is due"},
@@ -706,6 +725,49 @@ TEST(LoadScenario, SharedPoolTablesMustAgreeOnTheIpv6MaskToo) {
                                  "inline.yaml:8:28: frontends[1].affinity.ipv6_mask: 48 differs "
                                  "from 64 in frontends[0] (web), which shares pool \"web\" and so "
                                  "its stick table; frontends of one pool must agree"});
+}
+
+// Cookie clients have no stick entries (README), so a cookie frontend's masks, timeout and
+// table_size describe no table and need not match those of the pool's source frontends.
+TEST(LoadScenario, CookieFrontendsShareAPoolWithAnyTable) {
+  const std::string cookie = R"(  - name: web-cookie
+    listen: "127.0.0.1:0"
+    pool: web
+    mode: http
+    affinity: { type: cookie, fallback: source, ipv4_mask: 24, ipv6_mask: 48, timeout: 5m,
+                table_size: 10 }
+)";
+  const std::string source = R"(  - name: web-source
+    listen: "127.0.0.1:0"
+    pool: web
+    affinity: { ipv4_mask: 16 }
+)";
+  const std::string after_source = kFrontend + cookie + kPool;  // web: source, /32
+  EXPECT_TRUE(errors_of(after_source).empty()) << testing::PrintToString(errors_of(after_source));
+  const std::string before_source = "frontends:\n" + cookie + source + kPool;
+  EXPECT_TRUE(errors_of(before_source).empty()) << testing::PrintToString(errors_of(before_source));
+}
+
+TEST(LoadScenario, SourceFrontendsAfterACookieOneStillAgree) {
+  const std::string yaml = R"(frontends:
+  - name: web-cookie
+    listen: "127.0.0.1:0"
+    pool: web
+    mode: http
+    affinity: { type: cookie, ipv4_mask: 24 }
+  - name: web-a
+    listen: "127.0.0.1:0"
+    pool: web
+    affinity: { ipv4_mask: 16 }
+  - name: web-b
+    listen: "127.0.0.1:0"
+    pool: web
+    affinity: { ipv4_mask: 20 }
+)" + kPool;
+  EXPECT_EQ(errors_of(yaml), std::vector<std::string>{
+                                 "inline.yaml:14:28: frontends[2].affinity.ipv4_mask: 20 differs "
+                                 "from 16 in frontends[1] (web-a), which shares pool \"web\" and "
+                                 "so its stick table; frontends of one pool must agree"});
 }
 
 // ---- HTTP mode, cookie affinity, client addresses (SPEC §3-§5) ----

@@ -105,7 +105,7 @@ TEST(Summary, ShowsCookieAffinityAndWhoseWordAboutTheClientIsTaken) {
   const std::string text = summary_of("good_http.yaml");
   EXPECT_NE(text.find("frontend web-ext-443  http  listen 127.0.0.1:0  -> pool web-ext  idle 30m  "
                       "affinity cookie MS-WSMAN httponly no secure no secret yes fallback "
-                      "least_conn /32 /64 timeout 20m table 1000000  client x-forwarded-for  "
+                      "least_conn /32 /64  client x-forwarded-for  "
                       "trusted_proxies 10.0.0.0/8,2001:db8::/32,192.0.2.7/32\n"),
             std::string::npos)
       << text;
@@ -115,7 +115,7 @@ TEST(Summary, ShowsCookieAffinityAndWhoseWordAboutTheClientIsTaken) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("affinity cookie app_srv!#$%&'*+-.^_`|~ httponly yes secure yes secret no "
-                      "fallback round_robin /32 /64 timeout 20m table 1000000  accept_proxy (from "
+                      "fallback round_robin /32 /64  accept_proxy (from "
                       "any peer)\n"),
             std::string::npos)
       << text;
