@@ -765,6 +765,46 @@ TEST(ProbeScenarioMechanism, DrainThroughTetherAdminApi) {
   EXPECT_NE(error.find("no pool web-int with a server fe09"), std::string::npos) << error;
 }
 
+// SPEC §7's `--scenario drain --server S --admin URL`, without --pool: the preflight finds the
+// pool S is in, and the drain is posted there; a server in several pools is refused.
+TEST(ProbeScenarioMechanism, DrainWithoutAPoolFindsItInTheStatus) {
+  std::mutex mutex;
+  std::vector<std::string> posted;
+  ScriptedPool admin([&](const ScriptedRequest& r) {
+    if (r.method == "GET" && r.target == "/api/v1/status") {
+      return ScriptedReply{.body = R"({"pools": [
+        {"name": "web-int", "servers": [{"name": "fe01"}, {"name": "fe02"}]},
+        {"name": "web-ext", "servers": [{"name": "fe01"}, {"name": "fe03"}]}]})"};
+    }
+    std::lock_guard lock(mutex);
+    posted.push_back(r.target);
+    return ScriptedReply{.body = R"({"admin_state": "drain"})"};
+  });
+  ScenarioPlan plan;
+  plan.kind = Scenario::drain;
+  plan.server = "fe03";
+  std::string error;
+  plan.admin = parse_service_url(text_of(admin.endpoint()), error);
+  ASSERT_EQ(choose_mechanism(plan, error), Mechanism::admin_drain) << error;
+  ASSERT_TRUE(preflight(plan, Mechanism::admin_drain, error)) << error;
+  EXPECT_EQ(plan.pool, "web-ext");
+  std::string done;
+  ASSERT_TRUE(perform(plan, Mechanism::admin_drain, done, error)) << error;
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(posted, std::vector<std::string>{"/api/v1/pools/web-ext/servers/fe03/state"});
+  }
+
+  plan.pool.clear();
+  plan.server = "fe01";
+  EXPECT_FALSE(preflight(plan, Mechanism::admin_drain, error));
+  EXPECT_NE(error.find("server fe01 is in pools web-int, web-ext"), std::string::npos) << error;
+  EXPECT_NE(error.find("--pool NAME"), std::string::npos) << error;
+  plan.server = "fe09";
+  EXPECT_FALSE(preflight(plan, Mechanism::admin_drain, error));
+  EXPECT_NE(error.find("shows no server fe09 in any pool"), std::string::npos) << error;
+}
+
 TEST(ProbeScenarioMechanism, ControlPreflightKnowsTheServers) {
   auto pool = start_pool(2);
   ASSERT_TRUE(pool);

@@ -53,7 +53,8 @@ Definitions:
                           table), needless = moves between the old servers.
 Scenario mechanisms:
   fail    --control URL (POST /servers/S/fail)     remove  --hook CMD, or --control (fails S)
-  drain   --admin URL --pool P (Tether admin API)  add     --hook CMD, or --control (recovers S)
+  drain   --admin URL [--pool P] (Tether admin     add     --hook CMD, or --control (recovers S)
+          API; no --pool: the pool that has S)
   --hook CMD runs at the scenario point for any kind, with TETHER_PROBE_SCENARIO,
   TETHER_PROBE_SERVER and TETHER_PROBE_TARGET set; HAProxy and NGINX need it for drain.
 )";
@@ -127,7 +128,9 @@ int main(int argc, char** argv) {
   app.add_option("--server", plan.server, "The server the scenario acts on");
   app.add_option("--control", control, "tether-pool's control endpoint [http://]HOST:PORT");
   app.add_option("--admin", admin, "Tether's admin API [http://]HOST:PORT");
-  app.add_option("--pool", plan.pool, "Tether pool of the server (drain)");
+  app.add_option("--pool", plan.pool,
+                 "Tether pool of the server (drain); default: the one pool the admin API shows "
+                 "with that server");
   app.add_option("--admin-token-file", admin_token_file, "Bearer token for the admin API");
   app.add_option("--hook", plan.hook, "Shell command that carries out the scenario");
   app.add_option("--settle", settle, "Pause after the scenario action (health checks notice)")

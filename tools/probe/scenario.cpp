@@ -1,9 +1,11 @@
 #include "tools/probe/scenario.h"
-#include "admin/json_writer.h"
+#include "admin/json_reader.h"
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "tools/probe/text_format.h"
 
@@ -20,7 +22,51 @@ bool expect_ok(const std::optional<HttpReply>& reply, const std::string& what, s
   return false;
 }
 
+// "a, b, c", or "none".
+std::string listed(const std::vector<std::string>& names) {
+  std::string text;
+  for (const std::string& name : names)
+    text += (text.empty() ? "" : ", ") + name;
+  return text.empty() ? "none" : text;
+}
+
 }  // namespace
+
+std::optional<std::string> drain_pool(const ScenarioPlan& plan, std::string_view status,
+                                      std::string& error) {
+  const std::string admin = "the admin API" + (plan.admin ? " " + plan.admin->text : "");
+  const auto parsed = admin::parse_json(status);
+  const admin::JsonValue* pools = parsed.ok() ? parsed.value->find("pools") : nullptr;
+  if (!pools || !pools->is_array()) {
+    error = admin + " answered GET /api/v1/status with no status: " +
+            (parsed.ok() ? "no \"pools\" list" : parsed.error);
+    return std::nullopt;
+  }
+  std::vector<std::string> all, holding;  // pool names, in the status's order
+  for (const admin::JsonValue& pool : pools->as_array()) {
+    const std::string& name = pool["name"].as_string();
+    all.push_back(name);
+    const auto& servers = pool["servers"].as_array();
+    if (std::ranges::any_of(servers, [&](const admin::JsonValue& server) {
+          return server["name"].as_string() == plan.server;
+        })) {
+      holding.push_back(name);
+    }
+  }
+  if (!plan.pool.empty()) {
+    if (std::ranges::find(holding, plan.pool) != holding.end()) return plan.pool;
+    error = admin + " shows no pool " + plan.pool + " with a server " + plan.server;
+    return std::nullopt;
+  }
+  if (holding.size() == 1) return holding.front();
+  if (holding.empty()) {
+    error = admin + " shows no server " + plan.server + " in any pool (pools: " + listed(all) + ")";
+  } else {
+    error = "server " + plan.server + " is in pools " + listed(holding) + " (" + admin +
+            "): name the one to drain with --pool NAME";
+  }
+  return std::nullopt;
+}
 
 std::optional<Mechanism> choose_mechanism(const ScenarioPlan& plan, std::string& error) {
   const std::string kind(to_string(plan.kind));
@@ -44,13 +90,9 @@ std::optional<Mechanism> choose_mechanism(const ScenarioPlan& plan, std::string&
           "balancer) or --control URL (recovers a server failed beforehand)";
       return std::nullopt;
     case Scenario::drain:
-      if (plan.admin && plan.pool.empty()) {
-        error = "--scenario drain with --admin needs --pool NAME";
-        return std::nullopt;
-      }
-      if (plan.admin) return Mechanism::admin_drain;
+      if (plan.admin) return Mechanism::admin_drain;  // without --pool, preflight finds it
       error =
-          "--scenario drain needs --admin URL --pool NAME (Tether's admin API). HAProxy and "
+          "--scenario drain needs --admin URL [--pool NAME] (Tether's admin API). HAProxy and "
           "NGINX have no drain API this probe can call: give --hook CMD that drains the "
           "server (e.g. HAProxy's runtime API: set server BACKEND/SERVER state drain)";
       return std::nullopt;
@@ -60,7 +102,7 @@ std::optional<Mechanism> choose_mechanism(const ScenarioPlan& plan, std::string&
   return Mechanism::none;
 }
 
-bool preflight(const ScenarioPlan& plan, Mechanism mechanism, std::string& error) {
+bool preflight(ScenarioPlan& plan, Mechanism mechanism, std::string& error) {
   switch (mechanism) {
     case Mechanism::none:
     case Mechanism::hook:
@@ -79,13 +121,9 @@ bool preflight(const ScenarioPlan& plan, Mechanism mechanism, std::string& error
       const auto reply =
           http_call(*plan.admin, "GET", "/api/v1/status", "", {}, plan.timeout, error);
       if (!expect_ok(reply, "the admin API " + plan.admin->text, error)) return false;
-      // Not a JSON parser: the status names every pool and server as a JSON string.
-      if (reply->body.find(admin::json_string(plan.pool)) == std::string::npos ||
-          reply->body.find(admin::json_string(plan.server)) == std::string::npos) {
-        error = "the admin API " + plan.admin->text + " shows no pool " + plan.pool +
-                " with a server " + plan.server;
-        return false;
-      }
+      const auto pool = drain_pool(plan, reply->body, error);
+      if (!pool) return false;
+      plan.pool = *pool;
       return true;
     }
   }
