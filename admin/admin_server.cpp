@@ -15,7 +15,7 @@ AdminServer::AdminServer(lb::Daemon& daemon, const config::AdminConfig& config, 
     : daemon_(daemon),
       config_(config),
       options_(options),
-      routes_(daemon, config_.token),
+      routes_(daemon),
       acceptor_(daemon.control()),
       retry_timer_(daemon.control()),
       shared_(std::make_shared<AdminConnection::Shared>()) {

@@ -70,10 +70,12 @@ config::Parsed<StateChange> parse_state_change(std::string_view body) {
 
 }  // namespace
 
-Routes::Routes(lb::Daemon& daemon, std::string token) : daemon_(daemon), token_(std::move(token)) {}
+Routes::Routes(lb::Daemon& daemon) : daemon_(daemon) {}
 
 bool Routes::authorized(const HttpRequest& request) const {
-  return token_.empty() || bearer_matches(request.header("authorization"), token_);
+  const auto& admin = daemon_.config().admin;
+  return !admin || admin->token.empty() ||
+         bearer_matches(request.header("authorization"), admin->token);
 }
 
 HttpResponse Routes::handle(const HttpRequest& request) {

@@ -20,8 +20,9 @@ namespace tether::admin {
 
 class Routes {
  public:
-  // `token` empty: POSTs need no Authorization.
-  Routes(lb::Daemon& daemon, std::string token);
+  // The bearer token is the daemon's `admin.token` of the moment (a reload may replace it);
+  // none: POSTs need no Authorization.
+  explicit Routes(lb::Daemon& daemon);
 
   // Control thread only: reads server states and health results, changes admin states, reloads.
   HttpResponse handle(const HttpRequest& request);
@@ -37,7 +38,6 @@ class Routes {
   bool authorized(const HttpRequest& request) const;
 
   lb::Daemon& daemon_;
-  std::string token_;
 };
 
 }  // namespace tether::admin

@@ -242,6 +242,16 @@ void Daemon::run() {
 
 // ---- reload ------------------------------------------------------------------------------------
 
+void Daemon::apply(const Overrides& overrides, config::Config& config) {
+  if (overrides.threads) config.threads = *overrides.threads;
+  if (overrides.log_level) config.log.level = *overrides.log_level;
+}
+
+void Daemon::keep_overrides(Overrides overrides) {
+  overrides_ = std::move(overrides);
+  apply(overrides_, config_);
+}
+
 Daemon::ReloadOutcome Daemon::reload(bool dry_run) {
   auto loaded = config::load_file(config_.file);
   if (loaded.ok()) return reload(std::move(*loaded.config), dry_run);
@@ -258,6 +268,7 @@ Daemon::ReloadOutcome Daemon::reload(bool dry_run) {
 }
 
 Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
+  apply(overrides_, config);
   ReloadOutcome outcome;
   outcome.dry_run = dry_run;
   const auto refuse = [&](std::string error) {
@@ -410,12 +421,16 @@ Daemon::ReloadOutcome Daemon::reload(config::Config config, bool dry_run) {
     spdlog::warn("reload: threads changed; takes effect at the next restart");
   if (config.log.access != config_.log.access)
     spdlog::warn("reload: log.access changed; takes effect at the next restart");
-  const bool admin_changed =
+  const bool admin_moved =
       config.admin.has_value() != config_.admin.has_value() ||
-      (config.admin && (config.admin->listen.text != config_.admin->listen.text ||
-                        config.admin->token != config_.admin->token));
-  if (admin_changed) spdlog::warn("reload: admin changed; takes effect at the next restart");
-  config.admin = config_.admin;
+      (config.admin && config.admin->listen.text != config_.admin->listen.text);
+  if (admin_moved) {
+    spdlog::warn("reload: admin.listen changed; takes effect at the next restart");
+    config.admin = config_.admin;
+  } else if (config.admin && config.admin->token != config_.admin->token) {
+    // A rotated token file: the old token stops working now (admin/routes.cpp reads it live).
+    spdlog::info("reload: admin token replaced");
+  }
   config.log.access = config_.log.access;
   config.threads = config_.threads;
   if (config.log.level != config_.log.level)

@@ -40,6 +40,16 @@ class Daemon {
   explicit Daemon(config::Config config);
   ~Daemon();
 
+  // What the command line set over the file (--threads, --log-level): applied to the
+  // configuration now and to every reloaded one, so a reload neither undoes them nor reports
+  // them as changes.
+  struct Overrides {
+    std::optional<unsigned> threads;
+    std::optional<std::string> log_level;
+  };
+  void keep_overrides(Overrides overrides);
+  static void apply(const Overrides& overrides, config::Config& config);
+
   // Binds every listen address on every worker. On failure: the address and the OS error.
   std::optional<std::string> bind();
 
@@ -145,6 +155,7 @@ class Daemon {
   asio::io_context control_;
   asio::executor_work_guard<asio::io_context::executor_type> control_work_;
   config::Config config_;
+  Overrides overrides_;
   AccessLog access_log_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   std::chrono::system_clock::time_point started_wall_ = std::chrono::system_clock::now();

@@ -86,12 +86,14 @@ int main(int argc, char** argv) {
     std::cout << tether::config::summary(config);
     return 0;
   }
-  if (app.count("--threads")) config.threads = threads;
-  if (log_level.empty()) log_level = config.log.level;
+  tether::lb::Daemon::Overrides overrides;
+  if (app.count("--threads")) overrides.threads = threads;
+  if (!log_level.empty()) overrides.log_level = log_level;
+  tether::lb::Daemon::apply(overrides, config);
 
   auto logger = spdlog::stderr_color_mt("tether");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(config.log.level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
 
   signal(SIGPIPE, SIG_IGN);
@@ -100,6 +102,7 @@ int main(int argc, char** argv) {
   std::unique_ptr<tether::lb::Daemon> daemon;
   try {
     daemon = std::make_unique<tether::lb::Daemon>(std::move(config));
+    daemon->keep_overrides(std::move(overrides));
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());
     return kExitUsage;

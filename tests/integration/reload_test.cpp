@@ -388,6 +388,56 @@ TEST(Reload, ADryRunIsRefusedWhereTheReloadWouldBe) {
   EXPECT_EQ(status["frontends"].as_array().size(), 1u);
 }
 
+TEST(Reload, ARotatedAdminTokenTakesEffectAtTheReload) {
+  const auto servers = echo_pool(1);
+  const std::string path = ::testing::TempDir() + "reload-token.yaml";
+  const std::string token_file = ::testing::TempDir() + "reload-token.token";
+  write_file(token_file, "old-token\n");
+  const std::string yaml = with_admin(config_of(pick(servers, {1})), token_file);
+  write_file(path, yaml);
+  AdminInstance tether(yaml, {}, path);
+  const std::string drain = R"({"state":"drain"})", ready = R"({"state":"ready"})";
+  ASSERT_EQ(tether.set_state("fe01", drain, "old-token").status, 200);
+
+  write_file(token_file, "new-token\n");
+  const auto reply = tether.request("POST", "/api/v1/reload", "", "old-token");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(tether.set_state("fe01", ready, "old-token").status, 401);
+  EXPECT_EQ(tether.set_state("fe01", ready, "new-token").status, 200);
+}
+
+TEST(Reload, CommandLineOverridesOutliveAReload) {
+  const auto servers = echo_pool(1);
+  const std::string path = ::testing::TempDir() + "reload-overrides.yaml";
+  // Started as `--threads 1 --log-level warn` with a file that says threads 2, level info.
+  std::string yaml = with_admin(config_of(pick(servers, {1})));
+  yaml.replace(yaml.find("threads: 2"), 10, "threads: 1");
+  AdminInstance tether(yaml, {}, path);
+  run_on_control(tether.daemon(),
+                 [&] { tether.daemon().keep_overrides({.threads = 1u, .log_level = "warn"}); });
+  const auto level = spdlog::get_level();
+  spdlog::set_level(spdlog::level::warn);
+  auto ring = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(64);
+  spdlog::default_logger()->sinks().push_back(ring);
+  std::string file = yaml;
+  file.replace(file.find("threads: 1"), 10, "threads: 2");
+  file.replace(file.find("log:\n"), 5, "log:\n  level: info\n");
+  write_file(path, file);
+  const auto reply = tether.request("POST", "/api/v1/reload");
+  const auto now = spdlog::get_level();
+  const auto messages = ring->last_formatted();
+  spdlog::default_logger()->sinks().pop_back();
+  spdlog::set_level(level);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(now, spdlog::level::warn) << "the file's log.level replaced --log-level";
+  for (const auto& message : messages)
+    EXPECT_EQ(message.find("threads changed"), std::string::npos) << message;
+  run_on_control(tether.daemon(), [&] {
+    EXPECT_EQ(tether.daemon().config().threads, 1u);
+    EXPECT_EQ(tether.daemon().config().log.level, "warn");
+  });
+}
+
 // http mode: a keep-alive connection accepted before a reload keeps its frontend, but its next
 // request never goes to a server the reload removed.
 TEST(Reload, AKeepAliveHttpConnectionOutlivesTheRemovalOfItsServer) {
