@@ -511,7 +511,7 @@ HttpSession::Route HttpSession::route(const Exchange& x, std::span<const std::ui
   }
   const bool sticky = affinity.type == config::AffinityType::source;
   const auto p = pool.place(snapshot, sticky ? &x.key : nullptr, x.key_hash, tried, now);
-  return {p.server, p.decision, false};
+  return {p.server, p.decision, false, p.pin_kept};
 }
 
 asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& server, bool reuse,
@@ -588,8 +588,10 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
 asio::awaitable<bool> HttpSession::serve(Exchange& x) {
   Pool& pool = frontend_.pool;
   bool fresh_only = false;
+  bool pin_kept = false;
   for (;;) {
     x.route = route(x, x.tried);
+    pin_kept = pin_kept || x.route.pin_kept;
     if (!x.route.server) {
       if (x.tried.empty()) {
         frontend_.no_server.fetch_add(1, std::memory_order_relaxed);
@@ -626,7 +628,7 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
     }
 
     // Connected: remember where this client went, as tcp mode does.
-    if (x.route.decision != Decision::stick &&
+    if (x.route.decision != Decision::stick && !pin_kept &&
         frontend_.config.affinity.type == config::AffinityType::source)
       pool.pin(x.key, server, std::chrono::steady_clock::now());
     server.total.fetch_add(1, std::memory_order_relaxed);

@@ -62,6 +62,7 @@ class HttpSession : public Session,
     Server* server = nullptr;
     Decision decision = Decision::none;
     bool set_cookie = false;
+    bool pin_kept = false;  // Placement::pin_kept
   };
   struct Exchange;  // one request/response under way
 

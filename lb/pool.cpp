@@ -26,7 +26,7 @@ const char* to_string(Decision d) {
 const char* to_string(BreakCause c) {
   static constexpr const char* names[] = {"server_down", "server_maint", "drain_deadline",
                                           "expired",     "evicted",      "cookie_invalid",
-                                          "removed"};
+                                          "removed",     "server_full"};
   return names[static_cast<int>(c)];
 }
 
@@ -200,6 +200,7 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
                            config::Balance balance) {
   using Status = StickTable::Lookup::Status;
   std::optional<BreakCause> broken;
+  bool pin_kept = false;
   // The stick table is shared with the pool of a newer configuration, whose new servers this
   // pool does not know: such a pin is no pin here.
   if (pin.server >= by_id_.size()) pin.status = Status::miss;
@@ -208,6 +209,8 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
     if (pinned.takes_pinned_clients()) {
       if (pinned.has_capacity(config_.max_connections)) return {{&pinned, Decision::stick}, {}};
       // Full (max_connections): this connection goes elsewhere, the pin stays.
+      broken = BreakCause::server_full;
+      pin_kept = true;
     } else {
       broken = unavailable_cause(pinned);
     }
@@ -216,7 +219,7 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
   if (!chosen) return {{nullptr, Decision::none}, broken};
   if (pin.status == Status::expired && pin.server != chosen->id) broken = BreakCause::expired;
   const Decision d = balance == config::Balance::maglev ? Decision::hash : Decision::fallback;
-  return {{chosen, d}, broken};
+  return {{chosen, d, pin_kept}, broken};
 }
 
 Placement Pool::place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,

@@ -44,6 +44,7 @@ enum class BreakCause : std::uint8_t {
   evicted,
   cookie_invalid,
   removed,
+  server_full,  // at max_connections: this connection goes elsewhere, the pin stays
   count_
 };
 const char* to_string(BreakCause);
@@ -56,6 +57,9 @@ struct PoolSnapshot {
 struct Placement {
   Server* server = nullptr;
   Decision decision = Decision::none;
+  // The client's pinned server is full (max_connections): it is placed elsewhere for this
+  // connection only, and must not be pinned there.
+  bool pin_kept = false;
 };
 
 class Pool {

@@ -192,6 +192,7 @@ void TcpSession::connect_next() {
   }
   server_ = placement.server;
   decision_ = placement.decision;
+  pin_kept_ = pin_kept_ || placement.pin_kept;
   server_->active.fetch_add(1, std::memory_order_relaxed);
   phase_ = Phase::connecting;
   // Tags 1, 3, 5, ...: one per attempt, never the client's.
@@ -241,7 +242,8 @@ void TcpSession::connected() {
   phase_ = Phase::relaying;
   server_->total.fetch_add(1, std::memory_order_relaxed);
   server_->connect_time.record(Clock::now() - connect_started_);
-  if (decision_ != Decision::stick && frontend_.config.affinity.type != config::AffinityType::none)
+  if (decision_ != Decision::stick && !pin_kept_ &&
+      frontend_.config.affinity.type != config::AffinityType::none)
     frontend_.pool.pin(key_, *server_, Clock::now());
 
   // What the server must get before the relay: our PROXY header, then bytes the client sent

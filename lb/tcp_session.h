@@ -125,6 +125,7 @@ class TcpSession : public Session,
   std::vector<std::uint32_t> tried_;    // servers whose connect failed, in order
   Server* server_ = nullptr;            // the server being connected to or relayed to
   Decision decision_ = Decision::none;  // stick: place() already refreshed the entry
+  bool pin_kept_ = false;               // the pinned server was full: not pinned elsewhere
   const char* end_ = nullptr;           // set once, when the session ends
 
   Clock::time_point started_;

@@ -190,6 +190,34 @@ TEST(TcpProxy, IdleConnectionIsClosedAfterIdleTimeout) {
   EXPECT_LT(waited, 2s);
 }
 
+TEST(TcpProxy, AClientWhoseServerIsFullGoesElsewhereOnceAndKeepsItsServer) {
+  auto servers = echo_pool(3);
+  TetherInstance tether(single_pool_yaml(servers, {"127.0.0.1:0"}, "", "    max_connections: 1\n"));
+  asio::io_context context;
+  auto first = connect_from(context, "127.0.0.1", tether.endpoint());
+  const std::string home = read_line(first);
+  ASSERT_FALSE(home.empty());
+  // Its server is full (this client's own first connection): the second goes elsewhere...
+  auto second = connect_from(context, "127.0.0.1", tether.endpoint());
+  const std::string overflow = read_line(second);
+  EXPECT_FALSE(overflow.empty());
+  EXPECT_NE(overflow, home);
+  lb::Pool& pool = *tether.daemon().find_pool("web");
+  EXPECT_EQ(pool.breaks(lb::BreakCause::server_full), 1u);
+  // ...and the client is still pinned where it was: once there is room, it goes home.
+  first.close();
+  second.close();
+  ASSERT_TRUE(wait_until(
+      [&] {
+        for (const auto& s : pool.servers())
+          if (s->active.load() != 0) return false;
+        return true;
+      },
+      5s));
+  auto third = connect_from(context, "127.0.0.1", tether.endpoint());
+  EXPECT_EQ(read_line(third), home);
+}
+
 TEST(TcpProxy, GracefulStopRefusesNewConnectionsAndLetsOpenOnesFinish) {
   auto servers = echo_pool(1);
   auto tether = std::make_unique<TetherInstance>(single_pool_yaml(servers));

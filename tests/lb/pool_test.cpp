@@ -44,7 +44,7 @@ class PoolPlacement : public ::testing::Test {
   Placement connect(const Client& c) {
     auto snapshot = pool.snapshot();
     auto p = pool.place(*snapshot, &c.key, c.hash, {}, now);
-    if (p.server && p.decision != Decision::stick) pool.pin(c.key, *p.server, now);
+    if (p.server && p.decision != Decision::stick && !p.pin_kept) pool.pin(c.key, *p.server, now);
     return p;
   }
   // A client, and the first client pinned to `server`.
