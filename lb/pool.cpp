@@ -217,7 +217,10 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
   }
   Server* chosen = choose_new(snapshot, key_hash, tried, balance);
   if (!chosen) return {{nullptr, Decision::none}, broken};
-  if (pin.status == Status::expired && pin.server != chosen->id) broken = BreakCause::expired;
+  if (pin.server != chosen->id) {
+    if (pin.status == Status::expired) broken = BreakCause::expired;
+    if (pin.status == Status::evicted) broken = BreakCause::evicted;
+  }
   const Decision d = balance == config::Balance::maglev ? Decision::hash : Decision::fallback;
   return {{chosen, d, pin_kept}, broken};
 }

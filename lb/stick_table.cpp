@@ -9,6 +9,7 @@
 #include <cassert>
 #include <cstring>
 #include <new>
+#include <optional>
 #include <vector>
 
 namespace tether::lb {
@@ -23,6 +24,36 @@ std::uint64_t hash_of(const AffinityKey& key) {
   raw[16] = key.family;
   return XXH3_64bits(raw, sizeof raw);
 }
+
+// The pins a shard evicted lately, so that a client whose pin made room for another is counted
+// as an `evicted` break when it returns and lands elsewhere (SPEC §6a), not taken for a new
+// client. Direct-mapped by key hash: a later eviction may overwrite an earlier one, so a client
+// returning after many more evictions is not counted. Allocated at the shard's first eviction.
+class EvictedPins {
+ public:
+  void remember(std::uint64_t hash, std::uint32_t server) {
+    if (!pins_) pins_ = std::make_unique<Pin[]>(kPins);
+    pins_[index(hash)] = {hash | 1, server};
+  }
+  // The server `hash`'s key was pinned to when it was evicted, once.
+  std::optional<std::uint32_t> recall(std::uint64_t hash) {
+    if (!pins_) return std::nullopt;
+    Pin& pin = pins_[index(hash)];
+    if (pin.hash != (hash | 1)) return std::nullopt;
+    pin.hash = 0;
+    return pin.server;
+  }
+
+ private:
+  static constexpr std::size_t kPins = 256;  // 4 KiB per shard that ever evicted
+  struct Pin {
+    std::uint64_t hash = 0;  // 0: none
+    std::uint32_t server = 0;
+  };
+  // Bits below the shard's (the top six) and apart from the slot's home (the low ones).
+  static std::size_t index(std::uint64_t hash) { return (hash >> 32) & (kPins - 1); }
+  std::unique_ptr<Pin[]> pins_;
+};
 
 }  // namespace
 
@@ -106,6 +137,7 @@ class StickTable::Shard {
   }
 
   std::mutex mutex;
+  EvictedPins evicted;  // guarded by mutex
 
   std::uint32_t find(const Key& key) const {
     for (std::uint64_t i = home(key.tag);; i = (i + 1) & mask_) {
@@ -129,9 +161,11 @@ class StickTable::Shard {
   // says the table as a whole is; returns whether it did.
   bool insert(const Key& key, std::uint32_t server, Clock::rep now, bool table_full) {
     const bool evict = count_ > 0 && (count_ == capacity_ || table_full);
-    if (evict)
-      erase(victim(key.tag));
-    else if ((std::uint64_t{count_} + 1) * 4 > slots_ * 3 && slots_ < max_slots_)
+    if (evict) {
+      const std::uint64_t gone = victim(key.tag);
+      evicted.remember(hash_of(key_of_slot(slot_[gone])), slot_[gone].server);
+      erase(gone);
+    } else if ((std::uint64_t{count_} + 1) * 4 > slots_ * 3 && slots_ < max_slots_)
       grow();
     place({{key.words[0], key.words[1]}, key.tag, server, now});
     ++count_;
@@ -171,10 +205,7 @@ class StickTable::Shard {
     for (std::uint64_t i = 0; i < slots_; ++i) {
       const Slot& s = slot_[i];
       if (s.tag == 0) continue;
-      AffinityKey key;
-      std::memcpy(key.bytes.data(), s.key, sizeof s.key);
-      key.family = (s.tag & 2) ? 6 : 4;
-      visit(key, s.server, Clock::time_point(Clock::duration(s.last_used)));
+      visit(key_of_slot(s), s.server, Clock::time_point(Clock::duration(s.last_used)));
     }
   }
 
@@ -185,6 +216,13 @@ class StickTable::Shard {
   static constexpr std::uint64_t kInitialSlots = 512;  // 16 KiB
 
   std::uint64_t home(std::uint32_t tag) const { return (tag >> 2) & mask_; }
+
+  static AffinityKey key_of_slot(const Slot& s) {
+    AffinityKey key;
+    std::memcpy(key.bytes.data(), s.key, sizeof s.key);
+    key.family = (s.tag & 2) ? 6 : 4;
+    return key;
+  }
 
   void place(const Slot& entry) {
     std::uint64_t i = home(entry.tag);
@@ -257,7 +295,10 @@ StickTable::Lookup StickTable::find(const AffinityKey& key, Clock::time_point no
   const Clock::rep t = now.time_since_epoch().count();
   std::lock_guard lock(shard.mutex);
   const std::uint32_t position = shard.find(Shard::key_of(key, hash));
-  if (position == kNil) return {};
+  if (position == kNil) {
+    if (const auto server = shard.evicted.recall(hash)) return {Lookup::Status::evicted, *server};
+    return {};
+  }
   const Slot& slot = shard.at(position);
   const std::uint32_t server = slot.server;
   if (slot.last_used + timeout_.count() <= t) {

@@ -22,8 +22,10 @@ using Clock = std::chrono::steady_clock;
 class StickTable {
  public:
   struct Lookup {
-    enum class Status { miss, hit, expired } status = Status::miss;
-    std::uint32_t server = 0;  // hit: the pinned server; expired: the server it was pinned to
+    // evicted: no entry, but the key's pin was evicted to make room not long ago (each shard
+    // remembers its last 256 evictions, direct-mapped by key hash), and is reported once.
+    enum class Status { miss, hit, expired, evicted } status = Status::miss;
+    std::uint32_t server = 0;  // hit: the pinned server; expired, evicted: the one it was pinned to
   };
 
   StickTable(std::uint64_t capacity, Clock::duration timeout);
@@ -31,8 +33,8 @@ class StickTable {
   StickTable(const StickTable&) = delete;
   StickTable& operator=(const StickTable&) = delete;
 
-  // A hit refreshes the entry's last use. An expired entry is
-  // removed and reported once, so the caller can count the broken affinity.
+  // A hit refreshes the entry's last use. An expired entry is removed and reported once, and so is
+  // a recently evicted one, so the caller can count the broken affinity.
   // Locks one shard.
   Lookup find(const AffinityKey& key, Clock::time_point now);
 

@@ -90,6 +90,35 @@ TEST_F(PoolPlacement, MaintReplacesPinnedClientsAndCountsTheBreak) {
   EXPECT_EQ(connect(pinned).server, moved.server);
 }
 
+TEST(PoolEviction, AClientWhosePinWasEvictedAndWhoLandsElsewhereIsCounted) {
+  Pool pool(pool_config(3), 20min, 2);  // room for two pins
+  Clock::time_point now = Clock::now();
+  const auto connect = [&](const Client& c) {
+    now += 1s;
+    auto p = pool.place(*pool.snapshot(), &c.key, c.hash, {}, now);
+    if (p.server && p.decision != Decision::stick && !p.pin_kept) pool.pin(c.key, *p.server, now);
+    return p;
+  };
+  // A client pinned away from where it hashes: its server was in maint when it came.
+  const Client c = client(1);
+  Server* home = connect(c).server;
+  home->admin_state = AdminState::maint;
+  pool.republish();
+  Server* pinned = connect(c).server;
+  ASSERT_NE(pinned, home);
+  home->admin_state = AdminState::ready;
+  pool.republish();
+  ASSERT_EQ(connect(c).server, pinned);
+  // Two newer clients fill the table; the older pin makes room.
+  connect(client(2));
+  connect(client(3));
+  ASSERT_GE(pool.stick_table()->evictions(), 1u);
+  const auto back = connect(c);
+  EXPECT_EQ(back.server, home);
+  EXPECT_EQ(back.decision, Decision::hash);
+  EXPECT_EQ(pool.breaks(BreakCause::evicted), 1u);
+}
+
 TEST_F(PoolPlacement, DownServerClientsMoveAndOthersStay) {
   std::vector<std::pair<Client, Server*>> placed;
   for (std::uint32_t n = 0; n < 300; ++n)

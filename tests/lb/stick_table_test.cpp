@@ -29,6 +29,20 @@ TEST(StickTable, PinnedClientIsFoundAgain) {
   EXPECT_EQ(table.find(client(2), t0).status, Status::miss);
 }
 
+TEST(StickTable, AnEvictedPinIsReportedOnceWhenItsClientReturns) {
+  StickTable table(2, 20min);
+  table.pin(client(1), 5, t0);
+  table.pin(client(2), 6, t0 + 1s);
+  table.pin(client(3), 7, t0 + 2s);  // full: client 1, the least recently used, makes room
+  EXPECT_EQ(table.evictions(), 1u);
+  const auto back = table.find(client(1), t0 + 3s);
+  EXPECT_EQ(back.status, Status::evicted);
+  EXPECT_EQ(back.server, 5u);
+  EXPECT_EQ(table.find(client(1), t0 + 4s).status, Status::miss);  // once
+  EXPECT_EQ(table.find(client(4), t0 + 4s).status, Status::miss);  // never pinned
+  EXPECT_EQ(table.find(client(2), t0 + 4s).status, Status::hit);
+}
+
 TEST(StickTable, EntryExpiresTimeoutAfterLastUse) {
   StickTable table(100, 20min);
   table.pin(client(1), 3, t0);
@@ -62,7 +76,7 @@ TEST(StickTable, LeastRecentlyUsedIsEvictedAtCapacity) {
   table.pin(client(4), 4, t0 + 4s);
   EXPECT_EQ(table.size(), 3u);
   EXPECT_EQ(table.evictions(), 1u);
-  EXPECT_EQ(table.find(client(2), t0 + 5s).status, Status::miss);
+  EXPECT_EQ(table.find(client(2), t0 + 5s).status, Status::evicted);
   EXPECT_EQ(table.find(client(1), t0 + 5s).status, Status::hit);
   EXPECT_EQ(table.find(client(4), t0 + 5s).status, Status::hit);
 }
