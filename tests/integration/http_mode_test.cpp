@@ -58,6 +58,18 @@ TEST_F(CookieAffinity, EveryResponseToARequestWithoutCookieSetsIt) {
   }
 }
 
+TEST(CookieAttributes, SecureAndHttpOnlyAreAddedWhenConfigured) {
+  auto servers = backends(1);
+  TetherInstance tether(http_yaml(
+      servers, "{ type: cookie, cookie: { name: MS-WSMAN, secure: true, httponly: true } }"));
+  HttpClient client(tether.endpoint());
+  const auto set = client.get("/").header("Set-Cookie");
+  EXPECT_EQ(set.rfind("MS-WSMAN=", 0), 0u) << set;
+  EXPECT_NE(set.find("; Path=/"), std::string::npos) << set;
+  EXPECT_NE(set.find("; Secure"), std::string::npos) << set;
+  EXPECT_NE(set.find("; HttpOnly"), std::string::npos) << set;
+}
+
 TEST_F(CookieAffinity, EachRequestOnOneConnectionFollowsItsOwnCookie) {
   // Learn two servers' cookies.
   std::map<std::string, std::string> cookie_of;
@@ -384,6 +396,23 @@ TEST(ClientAddress, SourceAffinityFollowsTheRealClientBehindTrustedXForwardedFor
     ++per_server[*set.begin()];
   }
   EXPECT_EQ(per_server.size(), 3u) << "clients behind the proxy still spread";
+}
+
+TEST(ClientAddress, XForwardedForFromAnUntrustedPeerIsIgnored) {
+  auto servers = backends(3);
+  // Only 10.0.0.0/8 may speak for clients; the test connects from 127.0.0.1.
+  TetherInstance tether(http_yaml(
+      servers,
+      "{ type: source, client_address: x-forwarded-for, trusted_proxies: [\"10.0.0.0/8\"] }"));
+  HttpClient peer(tether.endpoint());
+  std::set<std::string> servers_seen;
+  for (int c = 0; c < 60; ++c) {
+    const auto r = peer.get("/", "X-Forwarded-For: 10.9.0." + std::to_string(c + 1) + "\r\n");
+    ASSERT_EQ(r.status, 200u);
+    servers_seen.insert(r.header("X-Tether-Server"));
+  }
+  // Placed by its own address every time, however many clients it claims to carry.
+  EXPECT_EQ(servers_seen.size(), 1u);
 }
 
 TEST(ClientAddress, ProxyProtocolV2CarriesTheRealClient) {
