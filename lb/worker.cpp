@@ -39,12 +39,7 @@ void Worker::wind_down() {
   close_listeners();
   asio::post(context_, [this] {
     winding_down_ = true;
-    // wind_down() may end a session synchronously, which untracks it: iterate over a copy.
-    std::vector<Session*> open;
-    for (const auto& [s, epoch] : sessions_)
-      open.push_back(s);
-    for (Session* s : open)
-      if (sessions_.contains(s)) s->wind_down();
+    for_each_session([](Session& s) { s.wind_down(); });
   });
 }
 
@@ -87,14 +82,16 @@ void Worker::post(std::function<void()> work) {
 }
 
 void Worker::close_sessions() {
-  asio::post(context_, [this] {
-    // close() may end a session synchronously, which untracks it: iterate over a copy.
-    std::vector<Session*> open;
-    for (const auto& [s, epoch] : sessions_)
-      open.push_back(s);
-    for (Session* s : open)
-      if (sessions_.contains(s)) s->close("shutdown");
-  });
+  asio::post(context_, [this] { for_each_session([](Session& s) { s.close("shutdown"); }); });
+}
+
+void Worker::for_each_session(const std::function<void(Session&)>& act) {
+  // `act` may end a session synchronously, which untracks it: iterate over a copy.
+  std::vector<Session*> open;
+  for (const auto& [s, epoch] : sessions_)
+    open.push_back(s);
+  for (Session* s : open)
+    if (sessions_.contains(s)) act(*s);
 }
 
 void Worker::stop() {

@@ -91,6 +91,8 @@ class Worker {
   std::size_t sessions_of(std::uint64_t epoch) const;
 
  private:
+  void for_each_session(const std::function<void(Session&)>& act);
+
   const unsigned index_;
   asio::io_context context_{ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   asio::executor_work_guard<asio::io_context::executor_type> work_;
