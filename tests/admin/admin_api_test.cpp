@@ -309,19 +309,22 @@ TEST_F(AdminApi, ExplainUsesTheFrontendsMasksAndFollowsStates) {
             "2001:db8::/64");
 }
 
+// http frontends (`frontends`, YAML list items) in front of pool "web" of `servers`.
+std::string http_pool_yaml(const std::string& frontends,
+                           const std::vector<std::unique_ptr<HttpBackend>>& servers) {
+  std::string yaml = "threads: 2\nshutdown_grace: 1s\nlog: { access: off }\nfrontends:\n" +
+                     frontends + "pools:\n  - name: web\n    servers:\n";
+  for (const auto& b : servers)
+    yaml += "      - { name: " + b->name() + ", address: \"" + b->address() + "\" }\n";
+  return yaml;
+}
+
 TEST(AdminCookieAffinity, ExplainFollowsTheCookieElseTheFallback) {
-  std::vector<std::unique_ptr<HttpBackend>> backends;
-  std::string yaml =
-      "threads: 2\nshutdown_grace: 1s\nlog: { access: off }\nfrontends:\n"
-      "  - name: web\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
-      "    affinity: { type: cookie, cookie: { name: MS-WSMAN } }\n"
-      "pools:\n  - name: web\n    servers:\n";
-  for (const char* name : {"fe01", "fe02", "fe03"}) {
-    backends.push_back(std::make_unique<HttpBackend>(name));
-    yaml += std::string("      - { name: ") + name + ", address: \"" + backends.back()->address() +
-            "\" }\n";
-  }
-  AdminInstance tether(with_admin(yaml));
+  const auto servers = backends(3);
+  AdminInstance tether(with_admin(
+      http_pool_yaml("  - name: web\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
+                     "    affinity: { type: cookie, cookie: { name: MS-WSMAN } }\n",
+                     servers)));
   const auto explain = [&](const std::string& client, const std::string& cookie = "") {
     return tether.get_json("/api/v1/pools/web/affinity?client=" + client +
                            (cookie.empty() ? "" : "&cookie=" + cookie));
@@ -348,23 +351,15 @@ TEST(AdminCookieAffinity, ExplainFollowsTheCookieElseTheFallback) {
   EXPECT_NE(answer["server"].as_string(), "fe02");
 }
 
-// Raw bytes on one connection: keep-alive, pipelining, and what a broken request gets.
 TEST(AdminCookieAffinity, APoolFedByCookieAndSourceFrontendsIsExplainedForEach) {
   // The cookie frontend comes first and has masks of its own (it has no stick table to agree on).
-  std::vector<std::unique_ptr<HttpBackend>> backends;
-  std::string yaml =
-      "threads: 1\nshutdown_grace: 1s\nlog: { access: off }\nfrontends:\n"
-      "  - name: ext\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
-      "    affinity: { type: cookie, ipv4_mask: 24, cookie: { name: MS-WSMAN } }\n"
-      "  - name: int\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
-      "    affinity: { type: source }\n"
-      "pools:\n  - name: web\n    servers:\n";
-  for (const char* name : {"fe01", "fe02"}) {
-    backends.push_back(std::make_unique<HttpBackend>(name));
-    yaml += std::string("      - { name: ") + name + ", address: \"" + backends.back()->address() +
-            "\" }\n";
-  }
-  AdminInstance tether(with_admin(yaml));
+  const auto servers = backends(2);
+  AdminInstance tether(with_admin(
+      http_pool_yaml("  - name: ext\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
+                     "    affinity: { type: cookie, ipv4_mask: 24, cookie: { name: MS-WSMAN } }\n"
+                     "  - name: int\n    listen: [\"127.0.0.1:0\"]\n    mode: http\n    pool: web\n"
+                     "    affinity: { type: source }\n",
+                     servers)));
   // An address alone: the source frontend's stick table and masks.
   JsonValue answer = tether.get_json("/api/v1/pools/web/affinity?client=10.1.2.3");
   EXPECT_EQ(answer["key"].as_string(), "10.1.2.3/32");
@@ -377,6 +372,7 @@ TEST(AdminCookieAffinity, APoolFedByCookieAndSourceFrontendsIsExplainedForEach) 
   EXPECT_EQ(answer["server"].as_string(), "fe02");
 }
 
+// Raw bytes on one connection: keep-alive, pipelining, and what a broken request gets.
 class AdminWire : public AdminApi {
  protected:
   void SetUp() override { tether = start(); }
