@@ -13,7 +13,7 @@ AdminServer::AdminServer(lb::Daemon& daemon, const config::AdminConfig& config)
 
 AdminServer::AdminServer(lb::Daemon& daemon, const config::AdminConfig& config, Options options)
     : daemon_(daemon),
-      config_(config),
+      listen_(config.listen.endpoint),
       options_(options),
       routes_(daemon),
       acceptor_(daemon.control()),
@@ -28,7 +28,7 @@ AdminServer::~AdminServer() {
 }
 
 std::error_code AdminServer::open() {
-  const auto& endpoint = config_.listen.endpoint;
+  const auto& endpoint = listen_;
   std::error_code ec;
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);

@@ -58,7 +58,9 @@ class AdminServer {
   void retry_accept_later(std::error_code error);
 
   lb::Daemon& daemon_;
-  config::AdminConfig config_;
+  // Where to listen (admin.listen, fixed until a restart); the token is read from the daemon's
+  // configuration of the moment (admin/routes.cpp), so a reload can rotate it.
+  asio::ip::tcp::endpoint listen_;
   Options options_;
   Routes routes_;
   asio::ip::tcp::acceptor acceptor_;

@@ -74,7 +74,6 @@ class Worker {
   void post(std::function<void()> work);
 
   // Thread-safe: each posts to the worker's io_context.
-  void close_listeners();
   // The start of a graceful stop: the listeners close and every session is asked to end as
   // soon as that loses nothing (Session::wind_down); the others follow at close_sessions().
   void wind_down();
@@ -91,6 +90,7 @@ class Worker {
   std::size_t sessions_of(std::uint64_t epoch) const;
 
  private:
+  void close_listeners();  // posts
   void for_each_session(const std::function<void(Session&)>& act);
 
   const unsigned index_;
