@@ -14,14 +14,7 @@ void append_json_string(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 0x80) {
-      const std::size_t n = utf8_sequence_length(text.substr(i));
-      if (n == 0) {
-        out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
-        ++i;
-      } else {
-        out.append(text, i, n);
-        i += n;
-      }
+      i += append_utf8_or_replacement(out, text.substr(i));
       continue;
     }
     switch (c) {

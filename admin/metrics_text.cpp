@@ -5,6 +5,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "admin/utf8.h"
+
 namespace tether::admin {
 
 namespace {
@@ -41,10 +43,17 @@ std::string format_value(double value) {
 
 }  // namespace
 
+// Prometheus refuses a whole scrape over one label value that is not UTF-8 (a certificate path
+// in Latin-1, say), so such bytes become U+FFFD, as in the admin API's JSON.
 std::string escape_label_value(std::string_view value) {
   std::string out;
   out.reserve(value.size());
-  for (const char c : value) {
+  for (std::size_t i = 0; i < value.size();) {
+    const char c = value[i];
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      i += append_utf8_or_replacement(out, value.substr(i));
+      continue;
+    }
     if (c == '\\')
       out += "\\\\";
     else if (c == '"')
@@ -53,6 +62,7 @@ std::string escape_label_value(std::string_view value) {
       out += "\\n";
     else
       out += c;
+    ++i;
   }
   return out;
 }

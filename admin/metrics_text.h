@@ -45,7 +45,8 @@ class MetricsText {
   std::string name_;  // the current family
 };
 
-// "a\"b" for a"b: backslash, double quote and line feed escaped (label values).
+// "a\"b" for a"b: backslash, double quote and line feed escaped (label values); bytes that
+// are not UTF-8 replaced by U+FFFD.
 std::string escape_label_value(std::string_view value);
 
 }  // namespace tether::admin

@@ -68,6 +68,26 @@ config::Parsed<StateChange> parse_state_change(std::string_view body) {
   return change;
 }
 
+// A query parameter the endpoint does not take, or one given twice, is refused rather than
+// ignored: `reload?dry-run=1` (a misspelt dry_run) must not apply a real reload, nor a misspelt
+// `cookie` explain another request than the one meant. Null when the query is acceptable.
+std::optional<HttpResponse> refuse_query(const RequestTarget& target,
+                                         std::initializer_list<std::string_view> known) {
+  std::string takes;
+  for (const std::string_view name : known)
+    takes += (takes.empty() ? "" : ", ") + std::string(name);
+  for (std::size_t i = 0; i < target.query.size(); ++i) {
+    const std::string& name = target.query[i].first;
+    if (std::find(known.begin(), known.end(), name) == known.end())
+      return error_response(400, "unknown query parameter \"" + name + "\" (this endpoint takes " +
+                                     (takes.empty() ? "none" : takes) + ")");
+    for (std::size_t j = 0; j < i; ++j)
+      if (target.query[j].first == name)
+        return error_response(400, "query parameter \"" + name + "\" given twice");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Routes::Routes(lb::Daemon& daemon) : daemon_(daemon) {}
@@ -103,20 +123,19 @@ HttpResponse Routes::handle(const HttpRequest& request) {
   if (api && path.size() == 7 && path[2] == "pools" && path[4] == "servers" && path[6] == "state") {
     if (!post) return method_not_allowed("POST");
     if (!authorized(request)) return unauthorized(request);
-    return set_state(request, path[3], path[5]);
+    return set_state(request, *target.value, path[3], path[5]);
   }
   if (is({"api", "v1", "reload"})) {
     if (!post) return method_not_allowed("POST");
     if (!authorized(request)) return unauthorized(request);
+    if (auto refused = refuse_query(*target.value, {"dry_run"})) return std::move(*refused);
     const std::string* dry_run = target.value->parameter("dry_run");
     if (dry_run && *dry_run != "1" && *dry_run != "0" && *dry_run != "true" && *dry_run != "false")
       return error_response(400, "dry_run must be 1 or 0");
     return reload(dry_run && (*dry_run == "1" || *dry_run == "true"));
   }
   if (api && path.size() == 5 && path[2] == "pools" && path[4] == "affinity")
-    return get ? explain(path[3], target.value->parameter("client"),
-                         target.value->parameter("cookie"))
-               : method_not_allowed("GET");
+    return get ? explain(path[3], *target.value) : method_not_allowed("GET");
   return error_response(404, "no such endpoint: " + request.target);
 }
 
@@ -152,31 +171,36 @@ HttpResponse Routes::healthz() const {
   return text_response(200, "ok\n");
 }
 
-HttpResponse Routes::set_state(const HttpRequest& request, const std::string& pool_name,
-                               const std::string& server_name) {
+HttpResponse Routes::set_state(const HttpRequest& request, const RequestTarget& target,
+                               const std::string& pool_name, const std::string& server_name) {
   lb::Pool* pool = daemon_.find_pool(pool_name);
   if (!pool) return error_response(404, "unknown pool \"" + pool_name + "\"");
   lb::Server* server = pool->find_server(server_name);
   if (!server)
     return error_response(404,
                           "unknown server \"" + server_name + "\" in pool \"" + pool_name + "\"");
+  if (auto refused = refuse_query(target, {})) return std::move(*refused);
   auto change = parse_state_change(request.body);
   if (!change.ok()) return error_response(400, change.error);
   daemon_.set_server_state(*pool, *server, change.value->state, change.value->deadline);
   return json_response(200, server_json(daemon_, *pool, *server));
 }
 
-HttpResponse Routes::explain(const std::string& pool_name, const std::string* client,
-                             const std::string* cookie) {
+HttpResponse Routes::explain(const std::string& pool_name, const RequestTarget& target) {
   lb::Pool* pool = daemon_.find_pool(pool_name);
   if (!pool) return error_response(404, "unknown pool \"" + pool_name + "\"");
+  if (auto refused = refuse_query(target, {"client", "cookie"})) return std::move(*refused);
+  const std::string* client = target.parameter("client");
+  const std::string* cookie = target.parameter("cookie");
   if (!client || client->empty()) return error_response(400, "missing query parameter client=ADDR");
   std::string text = *client;
   if (text.size() > 2 && text.front() == '[' && text.back() == ']')
     text = text.substr(1, text.size() - 2);
+  // make_address reads a C string: a decoded %00 would cut the address short, unseen.
+  const bool has_nul = text.find('\0') != std::string::npos;
   std::error_code ec;
   const auto address = asio::ip::make_address(text, ec);
-  if (ec) return error_response(400, "invalid client address \"" + *client + "\"");
+  if (ec || has_nul) return error_response(400, "invalid client address \"" + *client + "\"");
   const Explanation explanation =
       explain_client(*pool, daemon_.frontends(), address, cookie, lb::Clock::now());
   return json_response(200, explanation_json(*pool, explanation));

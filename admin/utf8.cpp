@@ -47,4 +47,14 @@ void append_utf8(std::string& out, char32_t c) {
   }
 }
 
+std::size_t append_utf8_or_replacement(std::string& out, std::string_view text) {
+  const std::size_t n = utf8_sequence_length(text);
+  if (n == 0) {
+    out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+    return 1;
+  }
+  out.append(text, 0, n);
+  return n;
+}
+
 }  // namespace tether::admin

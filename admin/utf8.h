@@ -15,4 +15,8 @@ std::size_t utf8_sequence_length(std::string_view text);
 // Appends the UTF-8 encoding of a Unicode scalar value.
 void append_utf8(std::string& out, char32_t code_point);
 
+// Appends the well-formed sequence at the start of non-empty `text`, or U+FFFD for its first
+// byte when there is none there; returns how many bytes of `text` it took.
+std::size_t append_utf8_or_replacement(std::string& out, std::string_view text);
+
 }  // namespace tether::admin

@@ -189,13 +189,17 @@ struct AdminConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";     // trace | debug | info | warn | error
-  std::string access = "stdout";  // stdout | off | a file path
+  std::string level = "info";  // trace | debug | info | warn | error
+  // stdout | off | a file path (a relative one resolved against the config file's folder)
+  std::string access = "stdout";
 };
+
+// `threads` and `--threads` alike: beyond this a typo, not a machine.
+inline constexpr unsigned kMaxThreads = 1024;
 
 struct Config {
   std::string file;      // the path it was loaded from, for messages
-  unsigned threads = 0;  // 0 = one worker per core
+  unsigned threads = 0;  // 0 = one worker per core; at most kMaxThreads
   Duration shutdown_grace = std::chrono::seconds(30);
   // Stick tables kept across restarts (SPEC §6a); relative paths are next to the config file.
   // Empty: none.

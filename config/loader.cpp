@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -9,11 +10,11 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <functional>
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -78,6 +79,11 @@ Parsed<T> to_integer(const YAML::Node& node, T min, T max) {
     return failure(describe(node) + " is not in " + range);
   }
   return static_cast<T>(number);
+}
+
+// `threads`, with the range `--threads` shares.
+Parsed<unsigned> to_threads(const YAML::Node& node) {
+  return to_integer(node, 0u, kMaxThreads);
 }
 
 Parsed<bool> to_bool(const YAML::Node& node) {
@@ -251,6 +257,18 @@ Parsed<std::string> read_secret_file(const std::string& written, const std::stri
   return secret;
 }
 
+// Why a file cannot be created in the directory of `path`, or nothing.
+std::optional<Failure> unwritable_directory(const std::filesystem::path& path) {
+  std::filesystem::path directory = path.parent_path();
+  if (directory.empty()) directory = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(directory, ec))
+    return failure("directory " + quoted(directory) + " does not exist");
+  if (::access(directory.c_str(), W_OK | X_OK) != 0)
+    return failure("directory " + quoted(directory) + " is not writable: " + std::strerror(errno));
+  return std::nullopt;
+}
+
 // Where the stick tables are kept across restarts. Checked now, so that a typo is an error at
 // start rather than a warning at the first save: the directory must exist and be writable, and an
 // existing file must be a regular file (its content is checked when it is read; a bad one is
@@ -262,15 +280,34 @@ Parsed<std::string> to_state_file(const YAML::Node& node, const std::string& con
   if (written.value->empty()) return failure("expected a file path, got \"\"");
   const std::filesystem::path path = next_to_config(*written.value, config_file);
   if (!check_disk) return path.string();
-  std::filesystem::path directory = path.parent_path();
-  if (directory.empty()) directory = ".";
+  if (auto unwritable = unwritable_directory(path)) return std::move(*unwritable);
   std::error_code ec;
-  if (!std::filesystem::is_directory(directory, ec))
-    return failure("directory " + quoted(directory) + " does not exist");
-  if (::access(directory.c_str(), W_OK | X_OK) != 0)
-    return failure("directory " + quoted(directory) + " is not writable: " + std::strerror(errno));
   if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
     return failure(quoted(path) + " exists and is not a regular file");
+  return path.string();
+}
+
+// log.access: stdout, off, or a file Tether appends to. The file is checked now, as `nginx -t`
+// opens its logs: `--check` runs before every start of the systemd unit, and a log that cannot be
+// opened would fail the start after the check passed, over and over. An existing file (or a
+// device such as /dev/null) must be writable; a new one needs a writable directory. Nothing is
+// created here. `check_disk` false (fuzzing) leaves the file system alone.
+Parsed<std::string> to_access_log(const YAML::Node& node, const std::string& config_file,
+                                  bool check_disk) {
+  Parsed<std::string> written = to_text(node);
+  if (!written.ok()) return written;
+  if (written.value->empty()) return failure("expected stdout, off or a file path, got \"\"");
+  if (*written.value == "stdout" || *written.value == "off") return written;
+  const std::filesystem::path path = next_to_config(*written.value, config_file);
+  if (!check_disk) return path.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    if (auto unwritable = unwritable_directory(path)) return std::move(*unwritable);
+  } else if (std::filesystem::is_directory(path, ec)) {
+    return failure(quoted(path) + " is a directory");
+  } else if (::access(path.c_str(), W_OK) != 0) {
+    return failure("cannot write " + quoted(path) + ": " + std::strerror(errno));
+  }
   return path.string();
 }
 
@@ -335,6 +372,49 @@ Mark mark_of(const YAML::Node& node, Mark fallback) {
   return {mark.line + 1, mark.column + 1};
 }
 
+// What a pass over the YAML stream's events finds before the documents are built: where a second
+// document starts (its `---`, or the first text after a `...`), or where yaml-cpp stops making
+// progress. yaml-cpp 0.7 (Debian 12) reports a token it cannot place, such as a `,` outside a flow
+// collection, as an empty document without consuming it, over and over: YAML::LoadAll would grow
+// a vector of them until memory runs out (jbeder/yaml-cpp#1319), so documents are counted here,
+// two at most, and a document that starts where the previous one did is that stuck token.
+struct DocumentScan {
+  std::optional<Mark> second_document;
+  std::optional<Mark> stuck_at;
+};
+
+DocumentScan scan_documents(const std::string& yaml) {
+  struct DocumentStarts : YAML::EventHandler {
+    std::vector<YAML::Mark> starts;
+    void OnDocumentStart(const YAML::Mark& mark) override { starts.push_back(mark); }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                         YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                    YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+  };
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  DocumentStarts documents;
+  while (documents.starts.size() < 2 && parser.HandleNextDocument(documents)) {
+  }
+  DocumentScan scan;
+  if (documents.starts.size() < 2) return scan;
+  const YAML::Mark& second = documents.starts[1];
+  const Mark at{second.line + 1, second.column + 1};
+  if (second.pos == documents.starts[0].pos)
+    scan.stuck_at = at;
+  else
+    scan.second_document = at;
+  return scan;
+}
+
 std::string join(const std::string& path, std::string_view key) {
   return path.empty() ? std::string(key) : path + "." + std::string(key);
 }
@@ -381,6 +461,18 @@ class Loader {
   LoadResult load(const std::string& yaml) {
     YAML::Node root;
     try {
+      // The whole stream is read, so that whatever follows a `---` or `...` is refused too.
+      const DocumentScan scan = scan_documents(yaml);
+      if (scan.stuck_at) {
+        error(*scan.stuck_at, "", "YAML syntax error: unexpected character");
+        return finish();
+      }
+      if (scan.second_document) {
+        error(*scan.second_document, "",
+              "a second YAML document starts here; the configuration is one document (a "
+              "concatenated or half-edited file?)");
+        return finish();
+      }
       root = YAML::Load(yaml);
     } catch (const YAML::Exception& e) {
       // e.msg is the bare reason; what() would repeat the position in yaml-cpp's own words.
@@ -415,8 +507,10 @@ class Loader {
   }
 
   // Reads every key of a map with `keys`; refuses unknown and repeated keys (yaml-cpp keeps a
-  // repeated key silently). False when `node` is not a map.
-  bool read_map(const Field& map, std::initializer_list<Key> keys) {
+  // repeated key silently). False when `node` is not a map. `read`, when given, receives each
+  // field that was read, for rules that involve several keys.
+  bool read_map(const Field& map, std::initializer_list<Key> keys,
+                std::vector<Field>* read = nullptr) {
     if (!map.value.IsMap()) {
       error(map.mark, map.path, "expected a map, got " + describe(map.value));
       return false;
@@ -443,6 +537,7 @@ class Loader {
         continue;
       }
       key->read(field);
+      if (read) read->push_back(field);
     }
     return true;
   }
@@ -490,8 +585,7 @@ class Loader {
     const bool is_map = read_map(
         root,
         {
-            {"threads",
-             [&](const Field& f) { set(f, to_integer(f.value, 0u, 1024u), config_.threads); }},
+            {"threads", [&](const Field& f) { set(f, to_threads(f.value), config_.threads); }},
             {"shutdown_grace",
              [&](const Field& f) { set(f, to_duration(f.value), config_.shutdown_grace); }},
             {"state_file",
@@ -563,11 +657,8 @@ class Loader {
                        }},
                       {"access",
                        [&](const Field& f) {
-                         Parsed<std::string> access = to_text(f.value);
-                         if (access.ok() && access.value->empty()) {
-                           access = failure("expected stdout, off or a file path, got \"\"");
-                         }
-                         set(f, std::move(access), config_.log.access);
+                         set(f, to_access_log(f.value, file_, options_.read_files),
+                             config_.log.access);
                        }},
                   });
   }
@@ -724,12 +815,10 @@ class Loader {
       if (!address) return;
       // Port 0 is a fresh port each time it is bound, so it cannot clash.
       if (address->endpoint.port() != 0) {
-        const auto [first, inserted] = listeners_.emplace(address->endpoint, f);
-        if (!inserted) {
-          error(f.mark, f.path,
-                "\"" + address->text + "\" is already listened on by " + first->second.path +
-                    " (line " + std::to_string(first->second.mark.line) + ")");
-        }
+        if (std::optional<std::string> clash = clash_with_listeners(*address))
+          error(f.mark, f.path, *clash);
+        else
+          listeners_.emplace(address->endpoint, f);
       }
       frontend.listen.push_back(std::move(*address));
     };
@@ -928,8 +1017,9 @@ class Loader {
     // A type that is refused or misspelt is reported once; nothing is checked against it.
     bool type_known = !(map.value.IsMap() && map.value["type"].IsDefined());
     bool timing_known = true;
-    std::optional<Field> timeout_written, observe_written;
+    std::optional<Field> timeout_written;
     std::vector<Field> http_only;  // keys meaningless unless type is http or https
+    std::vector<Field> written;    // every key read
     const bool is_map = read_map(
         map,
         {
@@ -978,29 +1068,28 @@ class Loader {
                http_only.push_back(f);
                set(f, to_status_ranges(f.value), health.expect_status);
              }},
-            {"observe",
-             [&](const Field& f) {
-               observe_written = f;
-               set(f, to_bool(f.value), health.observe);
-             }},
-        });
+            {"observe", [&](const Field& f) { set(f, to_bool(f.value), health.observe); }},
+        },
+        &written);
     if (!is_map) return;
     pool.health_configured = true;
 
-    if (type_known && health.type != Type::http && health.type != Type::https) {
+    if (type_known && health.type == Type::none) {
+      // Nothing is checked, so any other key is a setting the operator believes in and does not
+      // get (README "Keys that cannot apply are errors"); observing traffic could only mark
+      // servers down, with no check to bring them back.
+      for (const Field& f : written) {
+        if (f.path == join(map.path, "type")) continue;
+        error(f.key_mark, f.path,
+              "only with a check (type tcp, http or https); type none checks nothing");
+      }
+      health.observe = false;
+    } else if (type_known && health.type != Type::http && health.type != Type::https) {
       // A check that is not what the operator meant (a typo'd or forgotten `type: http`).
       for (const Field& f : http_only) {
         error(
             f.key_mark, f.path,
             std::string("only for http and https checks (type is ") + to_string(health.type) + ")");
-      }
-    }
-    if (type_known && health.type == Type::none) {
-      if (!observe_written) {
-        health.observe = false;
-      } else if (health.observe) {
-        error(observe_written->mark, observe_written->path,
-              "true needs checks to bring a server back up, and type none has none");
       }
     }
     // A check must end before the next one is due. The default timeout follows a shorter
@@ -1110,22 +1199,29 @@ class Loader {
     }
   }
 
+  // Why `address` cannot be bound next to the frontend addresses read so far, or nothing: they
+  // are equal or overlap (overlaps()), and Tether's own listener would hold the port. The
+  // addresses kept in listeners_ never overlap one another, so at most one is named.
+  std::optional<std::string> clash_with_listeners(const Address& address) const {
+    for (const auto& [endpoint, field] : listeners_) {
+      if (!overlaps(address.endpoint, endpoint)) continue;
+      std::ostringstream theirs;
+      theirs << endpoint;
+      return "\"" + address.text + "\" " +
+             (address.endpoint == endpoint ? "is already listened on"
+                                           : "overlaps " + theirs.str() + ", listened on") +
+             " by " + field.path + " (line " + std::to_string(field.mark.line) + ")";
+    }
+    return std::nullopt;
+  }
+
   // The admin port cannot be one a frontend listens on (port 0 is fresh at each bind).
   void check_admin_against_frontends() {
     if (!config_.admin || !admin_listen_) return;
     const Address& admin = config_.admin->listen;
     if (admin.endpoint.port() == 0) return;
-    for (const auto& [endpoint, field] : listeners_) {
-      if (!overlaps(admin.endpoint, endpoint)) continue;
-      std::ostringstream theirs;
-      theirs << endpoint;
-      error(admin_listen_->mark, admin_listen_->path,
-            "\"" + admin.text + "\" " +
-                (admin.endpoint == endpoint ? "is already listened on"
-                                            : "overlaps " + theirs.str() + ", listened on") +
-                " by " + field.path + " (line " + std::to_string(field.mark.line) + ")");
-      return;
-    }
+    if (std::optional<std::string> clash = clash_with_listeners(admin))
+      error(admin_listen_->mark, admin_listen_->path, *clash);
   }
 
   LoadResult finish() {
@@ -1167,10 +1263,26 @@ class Loader {
   std::vector<FrontendMarks> frontend_marks_;  // parallel to config_.frontends
   std::map<std::string, Mark> frontend_names_;
   std::map<std::string, Mark> pool_names_;
-  std::map<asio::ip::tcp::endpoint, Field> listeners_;  // of frontends, port 0 left out
+  // Of frontends, port 0 and addresses refused for a clash left out.
+  std::map<asio::ip::tcp::endpoint, Field> listeners_;
   std::optional<Field> admin_listen_;
   std::vector<Problem> errors_;
 };
+
+// The whole file, or why not. A directory opens like a file and fails at the first read, so
+// reading, not opening, is what tells.
+Parsed<std::string> read_whole_file(const std::string& path) {
+  std::FILE* in = std::fopen(path.c_str(), "rb");
+  if (in == nullptr) return failure(std::strerror(errno));
+  std::string text;
+  char buffer[64 * 1024];
+  while (const std::size_t n = std::fread(buffer, 1, sizeof buffer, in))
+    text.append(buffer, n);
+  const int read_error = std::ferror(in) ? errno : 0;
+  std::fclose(in);
+  if (read_error != 0) return failure(std::strerror(read_error));
+  return text;
+}
 
 }  // namespace
 
@@ -1184,15 +1296,13 @@ LoadResult load_string(const std::string& yaml, const std::string& file,
 }
 
 LoadResult load_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  Parsed<std::string> text = read_whole_file(path);
+  if (!text.ok()) {
     LoadResult result;
-    result.errors.push_back(path + ": cannot read: " + std::strerror(errno));
+    result.errors.push_back(path + ": cannot read: " + text.error);
     return result;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_string(text.str(), path);
+  return load_string(*text.value, path);
 }
 
 }  // namespace tether::config

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <asio/ip/v6_only.hpp>
 #include <asio/post.hpp>
 #include <thread>
 
@@ -11,6 +10,7 @@
 #include "lb/certificate_expiry.h"
 #include "lb/listener.h"
 #include "lb/moved_share.h"
+#include "lb/probe_bind.h"
 
 namespace tether::lb {
 
@@ -163,17 +163,8 @@ std::optional<std::string> Daemon::open_listeners(
            "): " + ec.message();
   };
   // Every worker binds with SO_REUSEPORT, which would silently share the port with another
-  // process doing the same; a plain probe bind first makes "address in use" an error.
-  {
-    asio::ip::tcp::acceptor probe(control_);
-    std::error_code ec;
-    probe.open(endpoint.protocol(), ec);
-    if (!ec) probe.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec && endpoint.address().is_v6()) probe.set_option(asio::ip::v6_only(true), ec);
-    if (!ec) probe.bind(endpoint, ec);
-    if (ec) return fail(ec);
-    endpoint = probe.local_endpoint();  // port 0 → the port every worker will share
-  }
+  // process doing the same; the probe makes "address in use" an error and resolves port 0.
+  if (auto ec = probe_bind(endpoint)) return fail(ec);
   if (probe_only) return std::nullopt;
   for (auto& worker : workers_) {
     // The session factory needs a mutable frontend (counters); the listener only hands it on.

@@ -45,6 +45,11 @@ constexpr auto kTlsHandshakeTimeout = std::chrono::seconds(10);
 // close_notify is only written, never waited for (the client may not answer): bounded anyway, in
 // case the client reads nothing any more.
 constexpr auto kTlsShutdownTimeout = std::chrono::seconds(1);
+// After an error response, what the client still sends is read and dropped for this long (or up
+// to kLingerBytes) before the close: a close with unread bytes is a reset, which can destroy the
+// response before the client has read it (RFC 9112 §9.6). NGINX's lingering close, bounded.
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
 constexpr std::size_t kMaxBuffer = http::kMaxHeadSize + 16 * 1024;
 constexpr std::size_t kReadSize = 16 * 1024;
 
@@ -132,7 +137,9 @@ struct HttpSession::Exchange {
   std::shared_ptr<ServerConnection> server;
 
   bool request_body_done = false;
-  bool response_started = false;  // bytes of a response went to the client
+  bool bad_request_body = false;  // the client's chunked framing broke mid-body
+  bool interim_sent = false;      // a 1xx went to the client: a final response may still follow
+  bool response_started = false;  // bytes of the final response went to the client
   bool close_client = false;
   bool server_reusable = false;
   bool retry_fresh = false;  // a pooled connection turned out closed: try once on a new one
@@ -190,9 +197,11 @@ void HttpSession::close(const char* reason) {
 }
 
 void HttpSession::wind_down() {
-  // In the idle phase no byte of a request has arrived: nothing is lost. A request under way is
-  // answered first, with Connection: close (relay_response).
+  // In the idle phase no byte of a request has arrived: nothing is lost; lingering after an error
+  // has nothing left to give. A request under way is answered first, with Connection: close
+  // (relay_response).
   if (phase_ == Phase::idle) close("shutdown");
+  if (phase_ == Phase::linger) close(linger_reason_);
 }
 
 // ---- timeouts ---------------------------------------------------------------------------------
@@ -234,6 +243,9 @@ void HttpSession::on_deadline() {
     case Phase::tls_shutdown:
       close("closed");
       break;
+    case Phase::linger:
+      close(linger_reason_);
+      break;
     case Phase::proxy_header:
     case Phase::idle:
     case Phase::streaming:
@@ -246,9 +258,9 @@ void HttpSession::on_deadline() {
 
 asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
   // As HAProxy does, the PROXY header comes in the clear before TLS.
-  if (frontend_.config.accept_proxy && !co_await read_proxy_header()) co_return;
-  if (frontend_.tls && !co_await tls_handshake()) co_return;
-  while (!end_) {
+  const bool ready = (!frontend_.config.accept_proxy || co_await read_proxy_header()) &&
+                     (!frontend_.tls || co_await tls_handshake());
+  while (ready && !end_) {
     if (!co_await read_request_head()) break;
     Exchange x;
     {
@@ -260,7 +272,9 @@ asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
       x.request_body = request_.body;
       x.request_length = request_.content_length;
       x.request_keep_alive = request_.keep_alive;
-      x.upgrade = request_.upgrade;
+      // An Upgrade with a body goes on as a plain request, without its Upgrade: the protocol
+      // would switch after the body, and h2c's upgrade (curl --http2 -d) is optional for servers.
+      x.upgrade = request_.upgrade && request_.body == http::BodyKind::none;
       x.client = peer_.address();
       if (affinity.client_address == config::ClientAddress::x_forwarded_for) {
         std::string joined;
@@ -293,7 +307,8 @@ asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
   }
   // We end a TLS connection that is still sound (Connection: close): say so with close_notify.
   if (!end_ && client_.tls()) co_await tls_shutdown();
-  close(end_ ? end_ : "closed");
+  if (!end_ && linger_reason_) co_await linger();
+  close(end_ ? end_ : linger_reason_ ? linger_reason_ : "closed");
   if (private_connection_) private_connection_.reset();
 }
 
@@ -486,17 +501,17 @@ HttpSession::Route HttpSession::route(const Exchange& x, std::span<const std::ui
   Pool& pool = frontend_.pool;
   const auto& snapshot = worker_.snapshot(pool, frontend_.pool_index);
   const auto& affinity = frontend_.config.affinity;
-  const auto now = std::chrono::steady_clock::now();
   if (affinity.type == config::AffinityType::cookie) {
+    std::optional<BreakCause> broken;
     if (tried.empty() && x.cookie_server) {
       Server& named = *pool.server(*x.cookie_server);
       if (named.takes_pinned_clients() && named.has_capacity(pool.config().max_connections)) {
         pool.count(Decision::cookie);
         return {&named, Decision::cookie, false};
       }
-      if (!named.takes_pinned_clients()) pool.count(Pool::unavailable_cause(named));
+      if (!named.takes_pinned_clients()) broken = Pool::unavailable_cause(named);
     } else if (tried.empty() && x.cookie_present) {
-      pool.count(BreakCause::cookie_invalid);
+      broken = BreakCause::cookie_invalid;
     }
     // No valid cookie: place by `fallback`, and give the client a cookie for where it went.
     const bool by_source = affinity.fallback == config::Fallback::source;
@@ -506,16 +521,19 @@ HttpSession::Route HttpSession::route(const Exchange& x, std::span<const std::ui
                              : config::Balance::round_robin;
     // The cookie is the pin: no stick entry competes with it, so a client that lost its server is
     // re-placed by the consistent hash of its address.
-    const auto p = pool.place(snapshot, nullptr, x.key_hash, tried, now, balance);
-    return {p.server, p.server ? Decision::fallback : Decision::none, p.server != nullptr};
+    const auto p = pool.place_fallback(snapshot, x.key_hash, tried, balance);
+    // A client sent nowhere (503) keeps its cookie, and its server when that comes back: no break.
+    if (broken && p.server) pool.count(*broken);
+    return {p.server, p.decision, p.server != nullptr};
   }
   const bool sticky = affinity.type == config::AffinityType::source;
-  const auto p = pool.place(snapshot, sticky ? &x.key : nullptr, x.key_hash, tried, now);
+  const auto p = pool.place(snapshot, sticky ? &x.key : nullptr, x.key_hash, tried,
+                            std::chrono::steady_clock::now());
   return {p.server, p.decision, false, p.pin_kept};
 }
 
-asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& server, bool reuse,
-                                                                        bool sure) {
+asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& server,
+                                                                        bool reuse) {
   const auto now = std::chrono::steady_clock::now();
   const bool shared = server.config.send_proxy == config::SendProxy::off;
   Pool& pool = frontend_.pool;
@@ -530,7 +548,7 @@ asio::awaitable<std::shared_ptr<ServerConnection>> HttpSession::connect(Server& 
     co_return c;
   }
   if (reuse && shared)
-    while (auto c = worker_.connections().take(server, now, sure)) {
+    while (auto c = worker_.connections().take(server, now)) {
       if (c->tls == tls) co_return c;
       c->stream.close();  // made under tls settings a reload has replaced
     }
@@ -605,9 +623,7 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
     Server& server = *x.route.server;
     server.active.fetch_add(1, std::memory_order_relaxed);
     // After a parked connection turned out closed, the retry skips the pool.
-    // A request without a body is sent again on a fresh connection if a parked one turns out to
-    // have been closed by the server (retry_fresh), so only one with a body needs it checked.
-    x.server = co_await connect(server, !fresh_only, x.request_body != http::BodyKind::none);
+    x.server = co_await connect(server, !fresh_only);
     fresh_only = false;
     if (end_) {
       server.active.fetch_sub(1, std::memory_order_relaxed);
@@ -640,7 +656,7 @@ asio::awaitable<bool> HttpSession::serve(Exchange& x) {
     bool relayed = false;
     if (!ec) {
       x.bytes_in += n;
-      if (x.request_body == http::BodyKind::none || x.upgrade) {
+      if (x.request_body == http::BodyKind::none) {
         x.request_body_done = true;
         relayed = co_await relay_response(x);
       } else {
@@ -703,9 +719,10 @@ asio::awaitable<bool> HttpSession::pump_request_body(Exchange& x) {
     } else {
       const auto step = framer.feed(chunk);
       if (step.error) {
-        // The body is already on its way to the server: all we can do is stop both sides.
-        frontend_.count_response(400);
-        close("client_bad_chunk");
+        // The server has a part of a body it can never finish: its connection goes, and the
+        // client is answered 400 if no response has begun (relay_response sees the close).
+        x.bad_request_body = true;
+        x.server->stream.close();
         co_return false;
       }
       chunk = chunk.substr(0, step.consumed);
@@ -732,10 +749,14 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   head.headers.reserve(16);
   const auto fail = [&](unsigned status, const char* reason) -> asio::awaitable<bool> {
     x.close_client = true;
-    if (!x.response_started)
-      co_await respond_error(status, reason, &x);
-    else
-      close("server_error");
+    // The server connection is done with; a request body still being pumped stops with it.
+    sc.stream.close();
+    if (x.response_started) {
+      close(x.bad_request_body ? "client_bad_chunk" : "server_error");
+      co_return false;
+    }
+    if (!x.request_body_done) client_.cancel();  // the pump's read, before our write
+    co_await respond_error(status, reason, &x);
     co_return false;
   };
 
@@ -750,8 +771,9 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
           co_await sc.stream.async_read_some(sc.in.prepare(kReadSize, kMaxBuffer), use_tuple);
       if (end_) co_return false;
       if (ec) {
+        if (x.bad_request_body) co_return co_await fail(400, "invalid chunked request body");
         if (timed_out_) co_return co_await fail(504, "server did not answer in time");
-        if (sc.reused && sc.in.empty() && !x.response_started &&
+        if (sc.reused && sc.in.empty() && !x.interim_sent &&
             x.request_body == http::BodyKind::none) {
           x.retry_fresh = true;
           co_return false;
@@ -769,17 +791,25 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
       auto [ec, n] = co_await asio::async_write(client_, asio::buffer(interim), use_tuple);
       if (ec || end_) co_return false;
       x.bytes_out += n;
-      x.response_started = true;
+      x.interim_sent = true;
       sc.in.consume(head.size);
       continue;
     }
     break;
   }
 
+  // RFC 9110 §15.2.2: a server switches only to a protocol the client asked for. What follows
+  // such a 101 is not HTTP/1.1 and the connection can serve nobody else.
+  if (head.status == 101 && !x.upgrade)
+    co_return co_await fail(502, "server switched protocols unasked");
   x.status = head.status;
   set_phase(Phase::streaming, frontend_.config.idle_timeout);
-  if (head.status == 101 && x.upgrade) {
-    const std::string raw(sc.in.readable().substr(0, head.size));
+  if (head.status == 101) {
+    // Passed on as the server wrote it (its Connection and Upgrade are the switch), with our
+    // cookie added like on any response.
+    std::string raw(sc.in.readable().substr(0, head.size - 2));
+    append_set_cookie(x, raw);
+    raw.append("\r\n");
     sc.in.consume(head.size);
     auto [ec, n] = co_await asio::async_write(client_, asio::buffer(raw), use_tuple);
     if (ec || end_) co_return false;
@@ -818,7 +848,7 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
         if (end_) co_return false;
         if (ec == asio::error::eof && body == http::BodyKind::until_close) break;
         if (ec) {
-          close("server_error");
+          close(x.bad_request_body ? "client_bad_chunk" : "server_error");
           co_return false;
         }
         sc.in.commit(n);
@@ -833,6 +863,7 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
       } else if (body == http::BodyKind::chunked) {
         const auto step = framer.feed(chunk);
         if (step.error) {
+          if (!head_sent) co_return co_await fail(502, "server sent an invalid chunked body");
           close("server_bad_chunk");
           co_return false;
         }
@@ -852,10 +883,13 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
     }
     if (done) break;
   }
-  // A request body still flowing when the response is complete cannot be finished cleanly.
+  // A request body still flowing when the response is complete cannot be finished cleanly: the
+  // pump stops, whether it waits for the client or for a server that no longer reads.
   if (!x.request_body_done) {
     x.close_client = true;
     client_.cancel();
+    sc.stream.close();
+    linger_reason_ = "closed";  // the rest of the upload is read and dropped, briefly
   }
   x.server_reusable = server_keep_alive && body != http::BodyKind::until_close &&
                       x.request_body_done && sc.in.empty();
@@ -897,7 +931,7 @@ asio::awaitable<void> HttpSession::respond_error(unsigned status, const char* re
       "\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(body.size()) +
       "\r\nConnection: close\r\n\r\n" + body;
   frontend_.count_response(status);
-  co_await asio::async_write(client_, asio::buffer(response), use_tuple);
+  auto [ec, n] = co_await asio::async_write(client_, asio::buffer(response), use_tuple);
   if (x) {
     x->status = status;
     x->close_client = true;
@@ -906,7 +940,26 @@ asio::awaitable<void> HttpSession::respond_error(unsigned status, const char* re
     unparsed.method = "-";
     log_request(unparsed, status);
   }
-  close(reason_phrase(status));
+  // The session ends after a linger (run()); a client that cannot take the answer ends it now.
+  if (ec)
+    close(reason_phrase(status));
+  else
+    linger_reason_ = reason_phrase(status);
+}
+
+asio::awaitable<void> HttpSession::linger() {
+  set_phase(Phase::linger, kLingerTime);
+  std::error_code ignored;
+  client_.socket().shutdown(asio::socket_base::shutdown_send, ignored);  // our FIN goes now
+  // Read off the socket itself (under TLS too: nothing more is decrypted) into in_, and
+  // dropped; a buffer in the coroutine frame trips GCC 12's -Wmismatched-new-delete under ASan.
+  for (std::size_t total = 0; total < kLingerBytes && !end_;) {
+    in_.clear();
+    auto [ec, n] =
+        co_await client_.socket().async_read_some(in_.prepare(kReadSize, kMaxBuffer), use_tuple);
+    if (ec) co_return;
+    total += n;
+  }
 }
 
 // ---- heads ------------------------------------------------------------------------------------
@@ -918,8 +971,11 @@ std::string HttpSession::request_head_for_server(const Exchange& x) const {
   out.append(request_.method).append(" ").append(request_.target);
   out.append(request_.version == http::Version::http11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
   std::string forwarded_for;
+  const http::ConnectionOptions hop(request_.headers);
   for (const auto& h : request_.headers) {
     if (connection_header(h.name)) continue;
+    // This hop's fields stay here; an Upgrade offered is passed on only when taken (run()).
+    if (iequals(h.name, "upgrade") ? !x.upgrade : hop.names(h.name)) continue;
     if (iequals(h.name, "x-forwarded-for")) {
       forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(h.value);
       continue;
@@ -943,9 +999,23 @@ std::string HttpSession::request_head_for_server(const Exchange& x) const {
   return out;
 }
 
+void HttpSession::append_set_cookie(const Exchange& x, std::string& out) const {
+  if (!x.route.set_cookie || !x.route.server) return;
+  // Microsoft's MS-WSMAN rules: a session cookie (no Expires/Max-Age), not HttpOnly unless
+  // configured, on every response whose request lacked a valid one.
+  const auto& cookie = frontend_.config.affinity.cookie;
+  out.append("Set-Cookie: ")
+      .append(cookie.name)
+      .append("=")
+      .append(frontend_.cookies->token(x.route.server->id))
+      .append("; Path=/");
+  if (cookie.httponly) out.append("; HttpOnly");
+  if (cookie.secure) out.append("; Secure");
+  out.append("\r\n");
+}
+
 void HttpSession::response_head_for_client(const Exchange& x, const http::ResponseHead& head,
                                            std::string& out) const {
-  const auto& cookie = frontend_.config.affinity.cookie;
   out.clear();
   out.reserve(head.size + 128);
   out.append(x.version == http::Version::http11 ? "HTTP/1.1 " : "HTTP/1.0 ")
@@ -953,22 +1023,12 @@ void HttpSession::response_head_for_client(const Exchange& x, const http::Respon
       .append(" ")
       .append(head.reason)
       .append("\r\n");
+  const http::ConnectionOptions hop(head.headers);
   for (const auto& h : head.headers) {
-    if (connection_header(h.name)) continue;
+    if (connection_header(h.name) || hop.names(h.name)) continue;
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
-  if (x.route.set_cookie && x.route.server) {
-    // Microsoft's MS-WSMAN rules: a session cookie (no Expires/Max-Age), not HttpOnly unless
-    // configured, on every response whose request lacked a valid one.
-    out.append("Set-Cookie: ")
-        .append(cookie.name)
-        .append("=")
-        .append(frontend_.cookies->token(x.route.server->id))
-        .append("; Path=/");
-    if (cookie.httponly) out.append("; HttpOnly");
-    if (cookie.secure) out.append("; Secure");
-    out.append("\r\n");
-  }
+  append_set_cookie(x, out);
   if (x.close_client)
     out.append("Connection: close\r\n");
   else if (x.version == http::Version::http10)

@@ -56,7 +56,8 @@ class HttpSession : public Session,
     connect,
     server_wait,
     streaming,
-    tls_shutdown
+    tls_shutdown,
+    linger  // after an error response: reading what the client still sends, briefly
   };
   struct Route {
     Server* server = nullptr;
@@ -79,17 +80,19 @@ class HttpSession : public Session,
   asio::awaitable<bool> read_request_head();
   asio::awaitable<bool> serve(Exchange& x);
   Route route(const Exchange& x, std::span<const std::uint32_t> tried);
-  // A connection to `server`: a parked one when `reuse` allows, else a new one. `sure`: a parked
-  // one must be known open (the request could not be retried once sent).
-  asio::awaitable<std::shared_ptr<ServerConnection>> connect(Server& server, bool reuse, bool sure);
+  // A connection to `server`: a parked one when `reuse` allows, else a new one.
+  asio::awaitable<std::shared_ptr<ServerConnection>> connect(Server& server, bool reuse);
   asio::awaitable<bool> pump_request_body(Exchange& x);
   asio::awaitable<bool> relay_response(Exchange& x);
   asio::awaitable<bool> tunnel(Exchange& x);
-  // Answers the client with an error of ours and ends the session. With `x`, the exchange logs it.
+  // Answers the client with an error of ours; the session ends after a linger(). With `x`, the
+  // exchange logs it.
   asio::awaitable<void> respond_error(unsigned status, const char* reason, Exchange* x = nullptr);
+  asio::awaitable<void> linger();
   std::string request_head_for_server(const Exchange& x) const;
   void response_head_for_client(const Exchange& x, const http::ResponseHead& head,
                                 std::string& out) const;
+  void append_set_cookie(const Exchange& x, std::string& out) const;
 
   void set_phase(Phase phase, std::chrono::steady_clock::duration timeout);
   Clock::time_point on_sweep(Clock::time_point now) override;
@@ -111,6 +114,9 @@ class HttpSession : public Session,
   std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   bool timed_out_ = false;     // the current phase's deadline passed
   const char* end_ = nullptr;  // set once, when the session ends
+  // Set when the client may still be sending (an error answered, an upload cut short): the
+  // session lingers, then ends with this reason.
+  const char* linger_reason_ = nullptr;
   std::uint64_t requests_ = 0;
   bool logged_ = false;  // a request line was written: the connection needs no line of its own
   std::chrono::steady_clock::time_point started_;

@@ -54,7 +54,9 @@ int main(int argc, char** argv) {
   app.add_option("-c,--config", config_file, "configuration file (YAML)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error (overrides log.level)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-  app.add_option("--threads", threads, "worker threads (overrides threads; 0 = one per core)");
+  // The config's range: 2000 workers is a typo, and 100000 runs out of descriptors at start.
+  app.add_option("--threads", threads, "worker threads (overrides threads; 0 = one per core)")
+      ->check(CLI::Range(0u, tether::config::kMaxThreads));
   app.add_flag("--check", check, "validate the configuration, print a summary and exit");
   app.add_flag("--version", version, "print the version and exit");
   try {
@@ -82,14 +84,14 @@ int main(int argc, char** argv) {
     return kExitInvalidConfig;
   }
   auto config = std::move(*loaded.config);
-  if (check) {
-    std::cout << tether::config::summary(config);
-    return 0;
-  }
   tether::lb::Daemon::Overrides overrides;
   if (app.count("--threads")) overrides.threads = threads;
   if (!log_level.empty()) overrides.log_level = log_level;
   tether::lb::Daemon::apply(overrides, config);
+  if (check) {  // what this command line would run with, overrides included
+    std::cout << tether::config::summary(config);
+    return 0;
+  }
 
   auto logger = spdlog::stderr_color_mt("tether");
   spdlog::set_default_logger(logger);

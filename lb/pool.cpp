@@ -216,7 +216,9 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
     }
   }
   Server* chosen = choose_new(snapshot, key_hash, tried, balance);
-  if (!chosen) return {{nullptr, Decision::none}, broken};
+  // Sent nowhere is not placed elsewhere (SPEC §6a): the pin stays, and the client goes back to
+  // its server when that server takes it again.
+  if (!chosen) return {{nullptr, Decision::none}, std::nullopt};
   if (pin.server != chosen->id) {
     if (pin.status == Status::expired) broken = BreakCause::expired;
     if (pin.status == Status::evicted) broken = BreakCause::evicted;
@@ -226,14 +228,21 @@ Pool::Verdict Pool::decide(const PoolSnapshot& snapshot, StickTable::Lookup pin,
 }
 
 Placement Pool::place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
-                      std::span<const std::uint32_t> tried, Clock::time_point now,
-                      std::optional<config::Balance> balance) {
+                      std::span<const std::uint32_t> tried, Clock::time_point now) {
   StickTable::Lookup pin;
   if (stick_ && key && tried.empty()) pin = stick_->find(*key, now);
-  const Verdict verdict = decide(snapshot, pin, key_hash, tried, balance.value_or(config_.balance));
+  const Verdict verdict = decide(snapshot, pin, key_hash, tried, config_.balance);
   count(verdict.placement.decision);
   if (verdict.broken) count(*verdict.broken);
   return verdict.placement;
+}
+
+Placement Pool::place_fallback(const PoolSnapshot& snapshot, std::uint64_t key_hash,
+                               std::span<const std::uint32_t> tried, config::Balance balance) {
+  Placement placement = decide(snapshot, {}, key_hash, tried, balance).placement;
+  if (placement.server) placement.decision = Decision::fallback;
+  count(placement.decision);
+  return placement;
 }
 
 Placement Pool::explain(const AffinityKey* key, std::uint64_t key_hash, Clock::time_point now) {

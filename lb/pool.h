@@ -107,10 +107,12 @@ class Pool {
   // `tried` holds servers whose connect already failed for this client: they are skipped and the
   // stick table is not consulted again. Counts the decision, and a broken affinity by cause.
   // Thread-safe (locks one stick-table shard).
-  // `balance` overrides the pool's for this placement (cookie affinity's `fallback`).
   Placement place(const PoolSnapshot& snapshot, const AffinityKey* key, std::uint64_t key_hash,
-                  std::span<const std::uint32_t> tried, Clock::time_point now,
-                  std::optional<config::Balance> balance = std::nullopt);
+                  std::span<const std::uint32_t> tried, Clock::time_point now);
+  // Cookie affinity's `fallback` for a request without a usable cookie: chosen by `balance`
+  // with no stick entry (the cookie is the pin), and counted as a fallback whatever balanced it.
+  Placement place_fallback(const PoolSnapshot& snapshot, std::uint64_t key_hash,
+                           std::span<const std::uint32_t> tried, config::Balance balance);
 
   // Where place() would send the client now, and why, changing nothing (admin API explain).
   Placement explain(const AffinityKey* key, std::uint64_t key_hash, Clock::time_point now);

@@ -7,15 +7,15 @@
 
 namespace tether::lb {
 
-std::shared_ptr<ServerConnection> ConnectionPool::take(const Server& server, Clock::time_point now,
-                                                       bool check_open) {
+std::shared_ptr<ServerConnection> ConnectionPool::take(const Server& server,
+                                                       Clock::time_point now) {
   auto it = idle_.find(&server);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
   while (!list.empty()) {
     auto connection = std::move(list.back());
     list.pop_back();
-    if (now - connection->idle_since > max_idle_time_ || (check_open && !still_open(*connection))) {
+    if (now - connection->idle_since > max_idle_time_ || !still_open(*connection)) {
       connection->stream.close();
       continue;
     }

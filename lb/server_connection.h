@@ -41,13 +41,11 @@ class ConnectionPool {
   ConnectionPool(std::size_t max_idle_per_server, Clock::duration max_idle_time)
       : max_idle_per_server_(max_idle_per_server), max_idle_time_(max_idle_time) {}
 
-  // The most recently parked connection to `server`, or null. `check_open`: one the server has
-  // closed meanwhile is dropped here (a recv per take), for a request that could not be retried
-  // on a fresh connection once sent (one with a body); without it the session finds out itself.
-  std::shared_ptr<ServerConnection> take(const Server& server, Clock::time_point now,
-                                         bool check_open);
-  // Parks a connection whose last response ended cleanly. One the server closed meanwhile (or
-  // sent anything unasked on) is dropped when next taken.
+  // The most recently parked connection to `server`, or null. One the server has closed
+  // meanwhile, or sent anything unasked on, is dropped here (a recv per take): stray bytes would
+  // be read as the next client's response.
+  std::shared_ptr<ServerConnection> take(const Server& server, Clock::time_point now);
+  // Parks a connection whose last response ended cleanly.
   void park(std::shared_ptr<ServerConnection> connection, Clock::time_point now);
   void clear();
   std::size_t idle() const;

@@ -138,8 +138,9 @@ VersionSyntax parse_version(std::string_view text) {
       !is_digit(text[7])) {
     return VersionSyntax::malformed;
   }
-  if (text == "HTTP/1.1") return VersionSyntax::http11;
   if (text == "HTTP/1.0") return VersionSyntax::http10;
+  // RFC 9110 §2.5: a higher minor version of a major version we speak is handled as our highest.
+  if (text[5] == '1') return VersionSyntax::http11;
   return VersionSyntax::unsupported;
 }
 

@@ -1,7 +1,5 @@
 #include "lb/http/header_fields.h"
 
-#include <array>
-
 #include "lb/http/tokens.h"
 
 namespace tether::lb::http {
@@ -13,12 +11,20 @@ std::string_view header_value(const std::vector<Header>& headers, std::string_vi
   return {};
 }
 
-bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::array<std::string_view, 6> kHopByHop = {
-      "connection", "proxy-connection", "keep-alive", "te", "transfer-encoding", "upgrade"};
-  for (std::string_view hop : kHopByHop) {
-    if (iequals(name, hop)) return true;
+ConnectionOptions::ConnectionOptions(const std::vector<Header>& headers) {
+  for (const Header& header : headers) {
+    if (!iequals(header.name, "connection")) continue;
+    ListElements options(header.value);
+    for (std::string_view option; options.next(option) && count_ < kMax;) {
+      if (!option.empty() && !iequals(option, "close") && !iequals(option, "keep-alive"))
+        options_[count_++] = option;
+    }
   }
+}
+
+bool ConnectionOptions::names(std::string_view field) const {
+  for (std::size_t i = 0; i < count_; ++i)
+    if (iequals(options_[i], field)) return true;
   return false;
 }
 

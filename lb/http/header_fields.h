@@ -1,6 +1,8 @@
 // A parsed header field and the look-ups the proxy makes on a head's field list.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
@@ -14,11 +16,19 @@ struct Header {
 // Value of the first field called `name` (case-insensitive), or an empty view when there is none.
 std::string_view header_value(const std::vector<Header>& headers, std::string_view name);
 
-// The fields RFC 9110 §7.6.1 defines as connection-specific: Connection, Proxy-Connection,
-// Keep-Alive, TE, Transfer-Encoding, Upgrade. A proxy must not forward them blindly; fields that
-// a Connection header names are hop-by-hop too, which the caller checks against the head.
-// Transfer-Encoding is in the list, yet because Tether forwards chunked bodies unchanged, a
-// caller relaying a chunked body keeps that field.
-bool is_hop_by_hop(std::string_view name);
+// The options a head's Connection fields list (RFC 9110 §7.6.1): the fields they name belong to
+// this hop, and a proxy removes them before forwarding ("Connection: foo" with "Foo: 1", or
+// HTTP2-Settings next to an h2c Upgrade). close and keep-alive name no field. Up to kMax options
+// are kept: a head naming more keeps its further ones (no real client sends so many).
+class ConnectionOptions {
+ public:
+  explicit ConnectionOptions(const std::vector<Header>& headers);
+  bool names(std::string_view field) const;  // case-insensitive
+
+ private:
+  static constexpr std::size_t kMax = 8;
+  std::array<std::string_view, kMax> options_;
+  std::size_t count_ = 0;
+};
 
 }  // namespace tether::lb::http

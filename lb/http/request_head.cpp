@@ -25,16 +25,13 @@ bool starts_with_scheme(std::string_view target) {
   return true;
 }
 
-// RFC 9112 §3.2: which request-target form each method may use.
+// RFC 9112 §3.2: which request-target form each method may use (CONNECT's authority-form is
+// refused before this).
 bool valid_target(std::string_view method, std::string_view target) {
   for (char c : target) {
     const auto byte = static_cast<unsigned char>(c);
     if (byte <= 0x20 || byte == 0x7f) return false;  // SP and CTLs; obs-text is let through
-  }
-  if (method == "CONNECT") {
-    // authority-form: host ":" port, nothing else.
-    return target.find(':') != std::string_view::npos &&
-           target.find_first_of("/?#@") == std::string_view::npos;
+    if (c == '#') return false;  // a fragment is the client's own; no form carries one
   }
   if (target.front() == '/') return true;
   if (target == "*") return method == "OPTIONS";
@@ -81,6 +78,8 @@ Parse parse_request(std::string_view data, RequestHead& out, ParseError& error) 
   const std::string_view target = rest.substr(0, second_space);
   const std::string_view version = rest.substr(second_space + 1);
   if (!is_token(method)) return fail(error, 400, "invalid method");
+  // A tunnel to anywhere is a forward proxy's job; in front of a pool it is never wanted.
+  if (method == "CONNECT") return fail(error, 501, "CONNECT is not supported by a reverse proxy");
   switch (detail::parse_version(version)) {
     case detail::VersionSyntax::http10:
       out.version = Version::http10;

@@ -180,9 +180,32 @@ TEST_F(AdminApi, BadStateChangesAre400AndChangeNothing) {
 
 TEST_F(AdminApi, BadOrMissingClientIs400) {
   auto tether = start();
+  // "%00garbage": decoded, a NUL that would cut the address short unseen.
   for (const std::string query :
-       {"", "?client=", "?client=10.0.0", "?client=fe01", "?client=10.0.0.1%zz", "?other=10.0.0.1"})
+       {"", "?client=", "?client=10.0.0", "?client=fe01", "?client=10.0.0.1%zz", "?other=10.0.0.1",
+        "?client=10.0.0.1%00garbage", "?client=%5B::1%00%5D"})
     EXPECT_EQ(tether->request("GET", "/api/v1/pools/web/affinity" + query).status, 400) << query;
+}
+
+// A parameter an endpoint does not take is refused, not ignored: `?cookei=` must not explain a
+// request without a cookie, and a state change is never a dry run.
+TEST_F(AdminApi, UnknownOrRepeatedQueryParametersAre400AndChangeNothing) {
+  auto tether = start();
+  const auto error_of = [&](const std::string& method, const std::string& target) {
+    const auto reply =
+        tether->request(method, target, method == "POST" ? R"({"state":"maint"})" : "");
+    EXPECT_EQ(reply.status, 400) << target << " -> " << reply.body;
+    return reply.status == 400 ? json_of(reply)["error"].as_string() : std::string();
+  };
+  EXPECT_EQ(error_of("GET", "/api/v1/pools/web/affinity?client=10.0.0.1&cookei=x"),
+            "unknown query parameter \"cookei\" (this endpoint takes client, cookie)");
+  EXPECT_EQ(error_of("GET", "/api/v1/pools/web/affinity?client=10.0.0.1&client=10.0.0.2"),
+            "query parameter \"client\" given twice");
+  EXPECT_EQ(error_of("POST", "/api/v1/pools/web/servers/fe01/state?dry_run=1"),
+            "unknown query parameter \"dry_run\" (this endpoint takes none)");
+  EXPECT_EQ(server_in(tether->get_json("/api/v1/status"), "fe01")["admin_state"].as_string(),
+            "ready");
+  EXPECT_EQ(tether->request("GET", "/api/v1/pools/web/affinity?client=10.0.0.1").status, 200);
 }
 
 TEST_F(AdminApi, PostsNeedTheTokenWhenOneIsSet) {

@@ -279,6 +279,8 @@ def main():
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--no-first-run", "--no-default-browser-check", "--remote-debugging-port=0",
              f"--user-data-dir={profile}", "--window-size=1280,720", "about:blank"],
+            # Its own scratch files (org.chromium.Chromium.*) go with the work folder, not /tmp.
+            env={**os.environ, "TMPDIR": work},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         processes.append(browser)
         port_file = os.path.join(profile, "DevToolsActivePort")

@@ -37,6 +37,7 @@ TEST(PrometheusParser, RefusesBrokenGrammarAndConventions) {
       {"reserved label name", "a{__x=\"v\"} 1\n"},
       {"unquoted label value", "a{x=v} 1\n"},
       {"unknown escape", "a{x=\"\\t\"} 1\n"},
+      {"not UTF-8", "a{x=\"caf\xE9\"} 1\n"},
       {"unterminated value", "a{x=\"v} 1\n"},
       {"label twice", "a{x=\"1\",x=\"2\"} 1\n"},
       {"bad value", "a 1,5\n"},
@@ -70,6 +71,19 @@ TEST(MetricsText, EscapesLabelValuesSoAnyNameRoundTrips) {
   const auto parsed = parse_exposition(m.text());
   ASSERT_TRUE(parsed.ok()) << parsed.error << "\n" << m.text();
   EXPECT_EQ(parsed.value->value("tether_x_total", {{"frontend", nasty}}), 7.0);
+}
+
+// A certificate file named in Latin-1 must not cost the whole scrape: Prometheus refuses text
+// that is not UTF-8, so such bytes are replaced, and UTF-8 passes untouched.
+TEST(MetricsText, LabelValuesThatAreNotUtf8AreReplacedSoTheScrapeParses) {
+  admin::MetricsText m;
+  m.family("tether_x", "gauge", "Help.");
+  m.sample({{"cert", "/etc/tether/caf\xE9.pem"}}, std::uint64_t{1});
+  m.sample({{"cert", "/etc/tether/caf\xC3\xA9.pem"}}, std::uint64_t{2});
+  const auto parsed = parse_exposition(m.text());
+  ASSERT_TRUE(parsed.ok()) << parsed.error << "\n" << m.text();
+  EXPECT_EQ(parsed.value->value("tether_x", {{"cert", "/etc/tether/caf\xEF\xBF\xBD.pem"}}), 1.0);
+  EXPECT_EQ(parsed.value->value("tether_x", {{"cert", "/etc/tether/caf\xC3\xA9.pem"}}), 2.0);
 }
 
 TEST(MetricsText, HistogramBucketsAreCumulativeInSeconds) {

@@ -5,6 +5,8 @@
 #include <set>
 #include <sstream>
 
+#include "admin/utf8.h"
+
 namespace tether::test {
 
 namespace {
@@ -203,6 +205,11 @@ config::Parsed<Exposition> parse_exposition(const std::string& text) {
     while (std::getline(in, line)) {
       ++number;
       if (line.empty()) continue;
+      for (std::size_t at = 0; at < line.size();) {
+        const std::size_t n = admin::utf8_sequence_length(std::string_view(line).substr(at));
+        if (n == 0) throw Failure{"not UTF-8 at byte " + std::to_string(at)};
+        at += n;
+      }
       if (line[0] == '#') {
         std::istringstream words(line);
         std::string hash, keyword, name;

@@ -1,5 +1,6 @@
 // A strict parser of the Prometheus text exposition format 0.0.4, for tests: it refuses what
-// Prometheus would refuse and what the format's conventions forbid — bad metric or label names,
+// Prometheus would refuse and what the format's conventions forbid — text that is not UTF-8, bad
+// metric or label names,
 // unknown escapes in label values, HELP or TYPE twice or after the family's samples, a family
 // split in two, duplicate series, histograms whose le bounds do not ascend to +Inf, whose
 // buckets are not cumulative, or whose _count differs from the +Inf bucket or lacks _sum.

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <cstdio>
 
 #include "tests/admin/admin_instance.h"
@@ -116,6 +117,14 @@ TEST_F(Tetherctl, UsageErrorsAndAnUnreachableAdminExitTwo) {
   EXPECT_EQ(tetherctl(admin + "drain web fe01 --deadline 10").status, 2);
   EXPECT_EQ(tetherctl("--admin nowhere status").status, 2);
   EXPECT_EQ(tetherctl(admin + "--token-file /nonexistent drain web fe01").status, 2);
+}
+
+TEST(TetherctlVersion, PrintsItsVersionLikeTether) {
+  const Outcome run = tetherctl("--version");
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_EQ(run.output.rfind("tetherctl ", 0), 0u) << run.output;
+  EXPECT_TRUE(run.output.size() > 10 && std::isdigit(static_cast<unsigned char>(run.output[10])))
+      << run.output;
 }
 
 }  // namespace

@@ -108,7 +108,7 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
   EXPECT_EQ(config.threads, 4u);
   EXPECT_EQ(config.shutdown_grace, 45s);
   EXPECT_EQ(config.log.level, "debug");
-  EXPECT_EQ(config.log.access, "/var/log/tether/access.log");
+  EXPECT_EQ(config.log.access, data_file("access.log"));  // next to the file, like token_file
 
   ASSERT_TRUE(config.admin.has_value());
   EXPECT_EQ(config.admin->listen.text, "[::]:9900");
@@ -124,7 +124,7 @@ TEST(GoodConfig, FullOneReadsEverySupportedKey) {
   EXPECT_EQ(internal.listen[0].endpoint,
             asio::ip::tcp::endpoint(asio::ip::make_address("0.0.0.0"), 443));
   EXPECT_EQ(internal.listen[1].endpoint,
-            asio::ip::tcp::endpoint(asio::ip::make_address("::"), 443));
+            asio::ip::tcp::endpoint(asio::ip::make_address("2001:db8::2"), 443));
   EXPECT_EQ(internal.idle_timeout, 1800s);
   EXPECT_EQ(internal.affinity.ipv4_mask, 24u);
   EXPECT_EQ(internal.affinity.ipv6_mask, 56u);
@@ -414,6 +414,95 @@ TEST(LoadScenario, UnreadableFileIsNamed) {
   EXPECT_NE(result.errors[0].find("does_not_exist.yaml: cannot read"), std::string::npos);
 }
 
+// A directory opens like a file; it must not read as an empty configuration.
+TEST(LoadScenario, ADirectoryIsNotReadable) {
+  const std::string directory = testing::TempDir() + "a-config-folder";
+  std::filesystem::create_directories(directory);
+  EXPECT_EQ(load_file(directory).errors,
+            std::vector<std::string>{directory + ": cannot read: Is a directory"});
+}
+
+// yaml-cpp reads the first document only: whatever follows a `---` or `...` would be ignored.
+TEST(LoadScenario, ASecondDocumentOrTrailingTextIsRefused) {
+  const std::string config = kFrontend + kPool;  // 8 lines
+  const std::string second =
+      "inline.yaml:9:1: a second YAML document starts here; the configuration is one document (a "
+      "concatenated or half-edited file?)";
+  EXPECT_EQ(errors_of(config + "---\nthreads: 3\n"), std::vector<std::string>{second});
+  EXPECT_EQ(errors_of(config + "---\n"), std::vector<std::string>{second});
+  EXPECT_EQ(errors_of(config + "...\n---\nthreads: 3\n"),
+            std::vector<std::string>{
+                "inline.yaml:10:1: a second YAML document starts here; the configuration is one "
+                "document (a concatenated or half-edited file?)"});
+  const auto garbage = errors_of(config + "...\ngarbage: [\n");  // yaml-cpp: at the end
+  ASSERT_EQ(garbage.size(), 1u);
+  EXPECT_EQ(garbage[0].rfind("inline.yaml:11:1: YAML syntax error: ", 0), 0u) << garbage[0];
+  // Markers around one document are fine.
+  EXPECT_TRUE(errors_of("---\n" + config).empty());
+  EXPECT_TRUE(errors_of(config + "...\n").empty());
+  EXPECT_TRUE(errors_of(config + "...\n# a comment\n").empty());
+}
+
+// yaml-cpp 0.7 parses a token it cannot place as an endless run of empty documents; the stream
+// is still refused at once, at that token (LoadAll once grew a vector of them until memory ran
+// out: the fuzzer found it).
+TEST(LoadScenario, AStrayCommaIsASyntaxErrorNotAnEndlessStream) {
+  EXPECT_EQ(errors_of(","),
+            std::vector<std::string>{"inline.yaml:1:1: YAML syntax error: unexpected character"});
+  EXPECT_EQ(errors_of("\n\n  ,\n"),
+            std::vector<std::string>{"inline.yaml:3:3: YAML syntax error: unexpected character"});
+  const auto after_a_map = errors_of(kFrontend + kPool + ",\n");
+  ASSERT_EQ(after_a_map.size(), 1u);
+  EXPECT_EQ(after_a_map[0].rfind("inline.yaml:9:1: YAML syntax error: ", 0), 0u) << after_a_map[0];
+}
+
+// Two frontends that cannot both bind, as the kernel sees it: equal addresses, or one the
+// wildcard of the other's family and port. v6 listeners are v6-only (lb/listener.cpp), so
+// [::]:P and 0.0.0.0:P both bind.
+TEST(LoadScenario, FrontendAddressesThatOverlapAreRefused) {
+  const auto errors = [](const std::string& first, const std::string& second) {
+    return errors_of(R"(frontends:
+  - name: web
+    listen: [")" + first +
+                     R"("]
+    pool: web
+  - name: web2
+    listen: ["127.0.0.1:0", ")" +
+                     second + R"("]
+    pool: web
+)" + kPool);
+  };
+  EXPECT_EQ(errors("0.0.0.0:8443", "127.0.0.1:8443"),
+            std::vector<std::string>{"inline.yaml:6:29: frontends[1].listen[1]: \"127.0.0.1:8443\" "
+                                     "overlaps 0.0.0.0:8443, listened on by frontends[0].listen[0] "
+                                     "(line 3)"});
+  EXPECT_EQ(errors("127.0.0.1:8443", "0.0.0.0:8443"),
+            std::vector<std::string>{"inline.yaml:6:29: frontends[1].listen[1]: \"0.0.0.0:8443\" "
+                                     "overlaps 127.0.0.1:8443, listened on by "
+                                     "frontends[0].listen[0] (line 3)"});
+  EXPECT_EQ(errors("[::]:8443", "[::1]:8443"),
+            std::vector<std::string>{"inline.yaml:6:29: frontends[1].listen[1]: \"[::1]:8443\" "
+                                     "overlaps [::]:8443, listened on by frontends[0].listen[0] "
+                                     "(line 3)"});
+  EXPECT_EQ(errors("[::1]:8443", "[::]:8443"),
+            std::vector<std::string>{"inline.yaml:6:29: frontends[1].listen[1]: \"[::]:8443\" "
+                                     "overlaps [::1]:8443, listened on by frontends[0].listen[0] "
+                                     "(line 3)"});
+  EXPECT_TRUE(errors("0.0.0.0:8443", "[::]:8443").empty());         // v6-only
+  EXPECT_TRUE(errors("127.0.0.1:8443", "127.0.0.2:8443").empty());  // two addresses
+  EXPECT_TRUE(errors("0.0.0.0:8443", "127.0.0.1:8444").empty());    // two ports
+  EXPECT_TRUE(errors("0.0.0.0:0", "127.0.0.1:0").empty());          // fresh ports
+  // Within one frontend's list too.
+  EXPECT_EQ(errors_of(R"(frontends:
+  - name: web
+    listen: ["127.0.0.1:8443", "0.0.0.0:8443"]
+    pool: web
+)" + kPool),
+            std::vector<std::string>{"inline.yaml:3:32: frontends[0].listen[1]: \"0.0.0.0:8443\" "
+                                     "overlaps 127.0.0.1:8443, listened on by "
+                                     "frontends[0].listen[0] (line 3)"});
+}
+
 TEST(LoadScenario, PortZeroListenersNeverClash) {
   const std::string yaml = kFrontend + R"(  - name: web2
     listen: "127.0.0.1:0"
@@ -488,7 +577,7 @@ TEST(Health, TheDefaultTimeoutIsTwoSecondsOrTheIntervalIfShorter) {
 
 TEST(Health, TypeNoneObservesNothingEither) {
   const LoadResult result =
-      load_string(kFrontend + kPool + "    health: { type: none, port: 5061 }\n", "inline.yaml");
+      load_string(kFrontend + kPool + "    health: { type: none }\n", "inline.yaml");
   ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
   EXPECT_TRUE(result.config->pools[0].health_configured);
   EXPECT_EQ(result.config->pools[0].health.type, HealthConfig::Type::none);
@@ -588,19 +677,33 @@ INSTANTIATE_TEST_SUITE_P(
         InlineCase{
             "    health: { type: tcp, host: pool.contoso.net }",
             "inline.yaml:9:26: pools[0].health.host: only for http and https checks (type is tcp)"},
+        // Type none checks nothing: every key but type is a setting that would not apply.
         InlineCase{
             "    health: { type: none, expect_status: \"200\" }",
-            "inline.yaml:9:27: pools[0].health.expect_status: only for http and https checks "
-            "(type is none)"},
+            "inline.yaml:9:27: pools[0].health.expect_status: only with a check (type tcp, http or "
+            "https); type none checks nothing"},
+        InlineCase{
+            "    health: { type: none, interval: 5s }",
+            "inline.yaml:9:27: pools[0].health.interval: only with a check (type tcp, http or "
+            "https); type none checks nothing"},
+        InlineCase{"    health: { port: 5061, type: none }",
+                   "inline.yaml:9:15: pools[0].health.port: only with a check (type tcp, http or "
+                   "https); type none checks nothing"},
+        InlineCase{
+            "    health: { type: none, observe: false }",
+            "inline.yaml:9:27: pools[0].health.observe: only with a check (type tcp, http or "
+            "https); type none checks nothing"},
+        InlineCase{"    health: { type: none }", ""},
         // A type that is itself wrong is reported once; the keys after it are not judged by it.
         InlineCase{"    health: { type: htp, path: /x }",
                    "inline.yaml:9:21: pools[0].health.type: expected tcp|http|https|none, got "
                    "\"htp\""},
         InlineCase{"    health: { type: https, path: /x, host: pool.contoso.test }", ""},
         // Observing real traffic can only mark servers down; without checks none comes back.
-        InlineCase{"    health: { type: none, observe: true }",
-                   "inline.yaml:9:36: pools[0].health.observe: true needs checks to bring a server "
-                   "back up, and type none has none"}));
+        InlineCase{
+            "    health: { type: none, observe: true }",
+            "inline.yaml:9:27: pools[0].health.observe: only with a check (type tcp, http or "
+            "https); type none checks nothing"}));
 
 // ---- admin (SPEC §6) ----
 
@@ -1139,6 +1242,56 @@ TEST(StateFile, ARelativePathIsNextToTheConfigFileAndItsDirectoryMustBeWritable)
     ASSERT_EQ(errors.size(), 1u);
     EXPECT_NE(errors[0].find("is not writable"), std::string::npos) << errors[0];
   }
+}
+
+// ---- log.access ----
+
+// A log that cannot be opened fails the start; `--check` (the systemd unit's ExecStartPre) must
+// say so first, or the unit restarts in a loop.
+TEST(AccessLog, AFileThatCannotBeOpenedIsRefused) {
+  const std::string directory = ::testing::TempDir() + "access-log-dir";
+  std::filesystem::create_directories(directory);
+  const auto errors = [](const std::string& access) {
+    return errors_of("log: { access: \"" + access + "\" }\n" + kFrontend + kPool);
+  };
+  EXPECT_EQ(errors("/nonexistent-tether-dir/access.log"),
+            std::vector<std::string>{"inline.yaml:1:16: log.access: directory "
+                                     "\"/nonexistent-tether-dir\" does not exist"});
+  EXPECT_EQ(errors(directory), std::vector<std::string>{"inline.yaml:1:16: log.access: \"" +
+                                                        directory + "\" is a directory"});
+  EXPECT_EQ(errors(""), std::vector<std::string>{"inline.yaml:1:16: log.access: expected stdout, "
+                                                 "off or a file path, got \"\""});
+  // A new file in a writable folder, an existing one, a device: nothing is created.
+  EXPECT_TRUE(errors(directory + "/access.log").empty());
+  EXPECT_FALSE(std::filesystem::exists(directory + "/access.log"));
+  EXPECT_TRUE(errors(temp_file("existing-access.log", "")).empty());
+  EXPECT_TRUE(errors("/dev/null").empty());
+  EXPECT_TRUE(errors("stdout").empty());
+  EXPECT_TRUE(errors("off").empty());
+  EXPECT_TRUE(errors_of("log: { access: off }\n" + kFrontend + kPool).empty());
+  if (::geteuid() != 0) {  // root writes anywhere
+    const std::string locked = ::testing::TempDir() + "locked-log-dir";
+    std::filesystem::create_directories(locked);
+    std::filesystem::permissions(
+        locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    const auto refused = errors(locked + "/access.log");
+    ASSERT_EQ(refused.size(), 1u);
+    EXPECT_NE(refused[0].find("is not writable"), std::string::npos) << refused[0];
+  }
+}
+
+// As token_file, state_file and TLS files: a relative path is next to the config file, not in
+// whatever folder Tether was started from.
+TEST(AccessLog, ARelativePathIsNextToTheConfigFile) {
+  const std::string directory = ::testing::TempDir() + "access-log-relative";
+  std::filesystem::create_directories(directory + "/logs");
+  const LoadResult result = load_string("log: { access: logs/access.log }\n" + kFrontend + kPool,
+                                        directory + "/tether.yaml");
+  ASSERT_TRUE(result.ok()) << testing::PrintToString(result.errors);
+  EXPECT_EQ(result.config->log.access, directory + "/logs/access.log");
+  EXPECT_EQ(load_string("log: { access: stdout }\n" + kFrontend + kPool, directory + "/tether.yaml")
+                .config->log.access,
+            "stdout");
 }
 
 // ---- loading without touching the outside world (the config fuzz target) ----

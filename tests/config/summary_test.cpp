@@ -17,7 +17,7 @@ std::string summary_of(const std::string& name) {
 TEST(Summary, ShowsEachFrontendPoolAndServerOnOneLine) {
   const std::string text = summary_of("good_full.yaml");
   EXPECT_EQ(text.rfind("config OK: ", 0), 0u) << text;
-  EXPECT_NE(text.find("frontend web-int-443  tcp  listen 0.0.0.0:443,[::]:443  -> pool "
+  EXPECT_NE(text.find("frontend web-int-443  tcp  listen 0.0.0.0:443,[2001:db8::2]:443  -> pool "
                       "web-int-443  idle 30m  affinity source /24 /56 timeout 20m table 500000\n"),
             std::string::npos)
       << text;
@@ -43,6 +43,15 @@ TEST(Summary, SaysOffForZeroDurations) {
             std::string::npos)
       << text;
   EXPECT_NE(text.find("idle off  affinity source /32 /128 timeout 1h table 1000\n"),
+            std::string::npos)
+      << text;
+}
+
+// The file Tether will append to, wherever it was started from (relative paths are next to the
+// config file), as for state_file.
+TEST(Summary, ShowsTheAccessLogPathAsResolved) {
+  const std::string text = summary_of("good_full.yaml");
+  EXPECT_NE(text.find("  access " + std::string(TETHER_TEST_DATA) + "/access.log\n"),
             std::string::npos)
       << text;
 }

@@ -8,8 +8,7 @@
 
 #include <future>
 
-#include "tests/integration/fault_fixture.h"
-#include "tests/integration/http_backend.h"
+#include "tests/integration/http_fault_fixture.h"
 #include "tests/integration/pool_process.h"
 
 namespace tether::test {
@@ -19,22 +18,7 @@ using namespace std::chrono_literals;
 
 const std::string kOk = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
 
-class HttpFaults : public FaultTest {
- protected:
-  HttpFaults() : FaultTest("http") {}
-  std::string healthy_address() const override { return healthy.address(); }
-
-  void expect_others_served() {
-    HttpClient client(tether->endpoint("web"), "127.0.0.2");
-    const auto r = client.get("/status/200");
-    EXPECT_EQ(r.status, 200u);
-    EXPECT_EQ(r.body, "ok");
-  }
-
-  unsigned responses(unsigned status) { return frontend().http_responses[status].load(); }
-
-  HttpBackend healthy{"good"};
-};
+using HttpFaults = HttpFaultTest;
 
 unsigned short port_of(HttpClient& client) {
   return client.socket().local_endpoint().port();

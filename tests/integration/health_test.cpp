@@ -23,7 +23,7 @@ struct FrontEndPool {
       const auto address = asio::ip::make_address("127.0.20." + std::to_string(i));
       options.servers.push_back({"fe0" + std::to_string(i),
                                  {tcp::endpoint(address, 0)},
-                                 tcp::endpoint(address, check_port)});
+                                 {tcp::endpoint(address, check_port)}});
     }
     std::string error;
     simulated = pool::SimulatedPool::start(std::move(options), error);

@@ -43,6 +43,24 @@ class CookieAffinity : public ::testing::Test {
   TetherInstance tether{http_yaml(servers, kCookie)};
 };
 
+TEST_F(CookieAffinity, ASwitchingProtocolsResponseSetsTheCookieToo) {
+  // SPEC §1: every response whose request lacked a valid cookie; a 101 is one.
+  HttpClient client(tether.endpoint());
+  client.send("GET /upgrade HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+  const auto r = client.read();
+  EXPECT_EQ(r.status, 101u);
+  EXPECT_EQ(r.header("Set-Cookie").rfind("MS-WSMAN=", 0), 0u) << r.head;
+  EXPECT_FALSE(cookie_value(r).empty()) << r.head;
+  EXPECT_EQ(r.header("Upgrade"), "echo") << r.head;  // the switch itself passes unchanged
+  client.send("tunnelled");
+  char buffer[16];
+  std::string echoed;
+  for (std::size_t got;
+       echoed.size() < 9 && (got = client.socket().read_some(asio::buffer(buffer)));)
+    echoed.append(buffer, got);
+  EXPECT_EQ(echoed, "tunnelled");
+}
+
 TEST_F(CookieAffinity, EveryResponseToARequestWithoutCookieSetsIt) {
   HttpClient client(tether.endpoint());
   for (int i = 0; i < 3; ++i) {  // never "once per connection"
@@ -144,6 +162,31 @@ TEST_F(CookieAffinity, DrainedServerKeepsItsCookieClientsAndGetsNoNewOnes) {
   EXPECT_NE(moved.header("X-Tether-Server"), drained_name);
   EXPECT_EQ(moved.count("Set-Cookie"), 1);
   EXPECT_EQ(pool.breaks(lb::BreakCause::server_maint), 1u);
+}
+
+TEST_F(CookieAffinity, AClientSentNowhereCountsNoBreakAndKeepsItsServer) {
+  // SPEC §6a counts a client placed somewhere other than its pin; a 503 places it nowhere.
+  HttpClient client(tether.endpoint());
+  const auto first = client.get("/");
+  const auto token = cookie_value(first);
+  auto& pool = *tether.daemon().find_pool("web");
+  auto set_all = [&](lb::AdminState state) {
+    run_on_control(tether.daemon(), [&] {
+      for (const auto& s : pool.servers())
+        tether.daemon().set_server_state(pool, *s, state);
+    });
+  };
+  set_all(lb::AdminState::maint);
+  for (int i = 0; i < 2; ++i) {
+    HttpClient refused(tether.endpoint());
+    EXPECT_EQ(refused.get("/", "Cookie: MS-WSMAN=" + token + "\r\n").status, 503u);
+  }
+  EXPECT_EQ(pool.breaks(lb::BreakCause::server_maint), 0u);
+  set_all(lb::AdminState::ready);
+  HttpClient back(tether.endpoint());
+  const auto r = back.get("/", "Cookie: MS-WSMAN=" + token + "\r\n");
+  EXPECT_EQ(r.header("X-Tether-Server"), first.header("X-Tether-Server"));
+  EXPECT_EQ(r.count("Set-Cookie"), 0);
 }
 
 // ---- HTTP/1.1 behaviour ----------------------------------------------------------------------
@@ -333,7 +376,7 @@ INSTANTIATE_TEST_SUITE_P(
                  "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
                  400},
         BadInput{"BadChunkSize",
-                 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 0},
+                 "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400},
         BadInput{"NoHost", "GET / HTTP/1.1\r\n\r\n", 400},
         BadInput{"Http2Preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505}),
     [](const auto& info) { return std::string(info.param.name); });

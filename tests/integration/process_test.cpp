@@ -54,6 +54,28 @@ TEST(TetherProcess, UsageErrorsExitWithTwo) {
   EXPECT_EQ(run_tether("").status, 2);
 }
 
+// The summary is what this command line would run with: --threads and --log-level override the
+// file.
+TEST(TetherProcess, CheckShowsTheCommandLineOverrides) {
+  const auto run = run_tether("--check --threads 3 --log-level warn -c " + data("good_full.yaml"));
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_NE(run.output.find("\nthreads 3  "), std::string::npos) << run.output;
+  EXPECT_NE(run.output.find("  log warn  "), std::string::npos) << run.output;
+}
+
+// The config's 0..1024 holds for the flag too: 2000 workers is a typo, 100000 dies at start.
+TEST(TetherProcess, ThreadsOutOfRangeIsAUsageError) {
+  for (const char* threads : {"1025", "2000", "100000", "-1"}) {
+    const auto run = run_tether("--check --threads " + std::string(threads) + " -c " +
+                                data("good_minimal.yaml"));
+    EXPECT_EQ(run.status, 2) << threads << ": " << run.output;
+    EXPECT_NE(run.output.find("--threads"), std::string::npos) << run.output;
+  }
+  const auto run = run_tether("--check --threads 2000 -c " + data("good_minimal.yaml"));
+  EXPECT_NE(run.output.find("1024"), std::string::npos) << run.output;
+  EXPECT_EQ(run_tether("--check --threads 1024 -c " + data("good_minimal.yaml")).status, 0);
+}
+
 TEST(TetherProcess, PrintsItsVersion) {
   const auto run = run_tether("--version");
   EXPECT_EQ(run.status, 0);

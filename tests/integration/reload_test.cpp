@@ -353,6 +353,59 @@ TEST(Reload, ADryRunRemovingOneOfTenServersReportsAboutATenthAndChangesNothing) 
   EXPECT_GT(new_on_fe10, 10);
 }
 
+// A directory where the file was opens like a file and reads as nothing: the answer must say it
+// cannot be read, not that the (empty) configuration lacks frontends.
+TEST(Reload, AConfigPathThatIsNowADirectoryIsRefusedAsUnreadable) {
+  const auto servers = echo_pool(1);
+  const std::string path = ::testing::TempDir() + "reload-now-a-directory.yaml";
+  const std::string good = with_admin(config_of(pick(servers, {1})));
+  write_file(path, good);
+  AdminInstance tether(good, {}, path);
+  std::filesystem::remove(path);
+  std::filesystem::create_directory(path);
+
+  const auto reply = tether.request("POST", "/api/v1/reload");
+  EXPECT_EQ(reply.status, 422) << reply.body;
+  EXPECT_EQ(json_of(reply)["error"].as_string(), path + ": cannot read: Is a directory");
+}
+
+// tetherctl's flag is spelt --dry-run; a script that writes the query the same way must get an
+// error, not a real reload.
+TEST(Reload, AnUnknownQueryParameterIsRefusedAndAppliesNothing) {
+  const auto servers = echo_pool(3);
+  const std::string path = ::testing::TempDir() + "reload-unknown-parameter.yaml";
+  const std::string three = with_admin(config_of(pick(servers, {1, 2, 3})));
+  write_file(path, three);
+  AdminInstance tether(three, {}, path);
+  write_file(path, with_admin(config_of(pick(servers, {1, 2}))));
+
+  const std::pair<std::string, std::string> refused[] = {{"dry-run=1", "dry-run"},
+                                                         {"dryrun=1", "dryrun"},
+                                                         {"DRY_RUN=1", "DRY_RUN"},
+                                                         {"foo=1", "foo"},
+                                                         {"dry_run=1&force=1", "force"}};
+  for (const auto& [query, unknown] : refused) {
+    const auto reply = tether.request("POST", "/api/v1/reload?" + query);
+    EXPECT_EQ(reply.status, 400) << query << " -> " << reply.body;
+    EXPECT_EQ(json_of(reply)["error"].as_string(),
+              "unknown query parameter \"" + unknown + "\" (this endpoint takes dry_run)")
+        << query;
+  }
+  EXPECT_EQ(tether.request("POST", "/api/v1/reload?dry_run=1&dry_run=0").status, 400);
+
+  std::uint64_t ok = 0, failed = 0, generation = 0;
+  run_on_control(tether.daemon(), [&] {
+    ok = tether.daemon().reloads.ok.load();
+    failed = tether.daemon().reloads.failed.load();
+    generation = tether.daemon().reloads.generation.load();
+  });
+  EXPECT_EQ(ok + failed, 0u);
+  EXPECT_EQ(generation, 1u);
+  EXPECT_EQ(tether.get_json("/api/v1/status")["pools"][0]["servers"].as_array().size(), 3u);
+  // The spelling the API takes still works.
+  EXPECT_EQ(tether.request("POST", "/api/v1/reload?dry_run=1").status, 200);
+}
+
 TEST(Reload, ADryRunIsRefusedWhereTheReloadWouldBe) {
   const auto servers = echo_pool(1);
   const std::string path = ::testing::TempDir() + "reload-dry-run-bind.yaml";

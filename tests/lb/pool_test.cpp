@@ -64,6 +64,19 @@ TEST_F(PoolPlacement, NewClientIsHashedThenStuck) {
   EXPECT_EQ(second.decision, Decision::stick);
 }
 
+TEST_F(PoolPlacement, ACookieFallbackIsCountedAsAFallbackWhateverBalancedIt) {
+  // The access log and the affinity explain call it fallback; so must the decision counter.
+  const auto c = client(1);
+  for (const auto balance :
+       {config::Balance::maglev, config::Balance::round_robin, config::Balance::least_conn}) {
+    const auto p = pool.place_fallback(*pool.snapshot(), c.hash, {}, balance);
+    ASSERT_NE(p.server, nullptr);
+    EXPECT_EQ(p.decision, Decision::fallback);
+  }
+  EXPECT_EQ(pool.decisions(Decision::fallback), 3u);
+  EXPECT_EQ(pool.decisions(Decision::hash), 0u);
+}
+
 TEST_F(PoolPlacement, DrainKeepsPinnedClientsAndRefusesNewOnes) {
   Server& drained = *pool.servers()[0];
   const auto pinned = client_of(drained);
@@ -155,6 +168,32 @@ TEST_F(PoolPlacement, NoUsableServerMeansNone) {
   const auto c = client(1);
   EXPECT_EQ(connect(c).server, nullptr);
   EXPECT_EQ(pool.decisions(Decision::none), 1u);
+}
+
+// SPEC §6a counts a pinned client placed somewhere other than its pin; one refused because no
+// server can take anybody was placed nowhere, and goes home once its server is back.
+TEST_F(PoolPlacement, APinnedClientSentNowhereCountsNoBreakAndKeepsItsPin) {
+  Server& home = *pool.servers()[0];
+  const auto pinned = client_of(home);
+  const auto set_all = [&](AdminState state, bool healthy) {
+    for (const auto& s : pool.servers()) {
+      s->admin_state = state;
+      s->healthy = healthy;
+    }
+    pool.republish();
+  };
+  set_all(AdminState::maint, true);
+  EXPECT_EQ(connect(pinned).server, nullptr);
+  EXPECT_EQ(connect(pinned).server, nullptr);
+  set_all(AdminState::ready, false);
+  EXPECT_EQ(connect(pinned).server, nullptr);
+  set_all(AdminState::ready, true);
+  const auto back = connect(pinned);
+  EXPECT_EQ(back.server, &home);
+  EXPECT_EQ(back.decision, Decision::stick);
+  for (int cause = 0; cause < static_cast<int>(BreakCause::count_); ++cause)
+    EXPECT_EQ(pool.breaks(static_cast<BreakCause>(cause)), 0u)
+        << to_string(static_cast<BreakCause>(cause));
 }
 
 TEST_F(PoolPlacement, ExpiredPinCountsABreakWhenTheClientLandsElsewhere) {

@@ -29,14 +29,16 @@ using namespace std::chrono_literals;
 
 const std::string binary = std::string(TETHER_BINARY_DIR) + "/tools/tether-probe";
 
-// A running tether-probe, output discarded.
+// A running tether-probe, its output discarded or its stderr written to `stderr_path`.
 class ProbeProcess {
  public:
-  explicit ProbeProcess(std::vector<std::string> args) {
+  explicit ProbeProcess(std::vector<std::string> args,
+                        const std::string& stderr_path = "/dev/null") {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, stderr_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
     // The in-process pool's sockets stay ours: a listener inherited by the child would outlive
     // its closing by a "fail" and swallow connections instead of refusing them.
     posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
@@ -103,6 +105,14 @@ std::string read_file(const std::filesystem::path& path) {
   return text.str();
 }
 
+// Runs tether-probe to its exit; `errors` gets what it printed on stderr.
+int run_probe(std::vector<std::string> args, std::string& errors) {
+  const auto path = std::filesystem::path(::testing::TempDir()) / "probe_cli_stderr.txt";
+  const int status = ProbeProcess(std::move(args), path.string()).wait_exit();
+  errors = read_file(path);
+  return status;
+}
+
 TEST(ProbeCli, HelpExitsZero) {
   EXPECT_EQ(run_probe({"--help"}), 0);
 }
@@ -133,12 +143,54 @@ TEST(ProbeCli, BadFlagsExitWith2) {
   }
 }
 
+// A scenario's flags without --scenario would be ignored, and the run would look like a fail or
+// drain that moved nobody: refused, against a target that would otherwise run.
+TEST(ProbeCli, ScenarioFlagsWithoutAScenarioAreRefused) {
+  auto pool = start_pool(1);
+  ASSERT_TRUE(pool);
+  const auto target = text_of(pool->servers()[0]->http_endpoints()[0]);
+  const auto token = std::filesystem::path(::testing::TempDir()) / "probe_cli_token";
+  std::ofstream(token) << "s3cret\n";
+  for (const auto& [flag, value] : std::vector<std::pair<std::string, std::string>>{
+           {"--server", "fe01"},
+           {"--control", text_of(*pool->control_endpoint())},
+           {"--admin", "127.0.0.1:9901"},
+           {"--pool", "web"},
+           {"--admin-token-file", token.string()},
+           {"--hook", "true"},
+           {"--settle", "1s"}}) {
+    std::string errors;
+    EXPECT_EQ(
+        run_probe({"--target", target, "--clients", "1", "--requests", "2", flag, value}, errors),
+        2)
+        << flag;
+    EXPECT_NE(errors.find(flag + " requires --scenario"), std::string::npos) << errors;
+  }
+  EXPECT_EQ(pool->servers()[0]->state(), tether::pool::ServerState::up);
+}
+
 TEST(ProbeCli, UnreachableTargetExitsWith2) {
   asio::io_context io;
   asio::ip::tcp::acceptor closed(io, {asio::ip::address_v4::loopback(), 0});
   const auto target = text_of(closed.local_endpoint());
   closed.close();
   EXPECT_EQ(run_probe({"--target", target, "--clients", "3"}), 2);
+}
+
+// A target whose every answer is an error without the identity header (here tether-pool's
+// control port: 404 to GET /): the probe says what came back, not "use --server-header".
+TEST(ProbeCli, AnswersThatAreAllErrorsAreNamedNotBlamedOnTheHeader) {
+  auto pool = start_pool(1);
+  ASSERT_TRUE(pool);
+  std::string errors;
+  EXPECT_EQ(run_probe({"--target", text_of(*pool->control_endpoint()), "--clients", "2",
+                       "--requests", "2"},
+                      errors),
+            0);
+  EXPECT_NE(errors.find("no response was successful or carried X-Tether-Server: 404 x 4"),
+            std::string::npos)
+      << errors;
+  EXPECT_EQ(errors.find("--server-header"), std::string::npos) << errors;
 }
 
 TEST(ProbeCli, JsonAndSvgReportAgainstOneTetherPoolServer) {
@@ -187,6 +239,45 @@ TEST(ProbeCli, FailScenarioThroughTheSimulatorControl) {
   EXPECT_NE(json.find("\"unserved\": 10,"), std::string::npos) << json;
   EXPECT_NE(json.find("\"connect\": 20,"), std::string::npos) << json;
   EXPECT_EQ(pool->servers()[0]->state(), tether::pool::ServerState::failed);
+}
+
+// A pool server's own HTTP port answers GET /servers/fe02 with 200 too: taken for the control,
+// the probe would print "performed" for a fail that never happened. Refused before the run.
+TEST(ProbeCli, AControlThatIsNotTetherPoolsIsRefusedBeforeTheRun) {
+  auto pool = start_pool(2);
+  ASSERT_TRUE(pool);
+  const auto not_control = text_of(pool->servers()[1]->http_endpoints()[0]);
+  std::string errors;
+  EXPECT_EQ(run_probe({"--target", text_of(pool->servers()[0]->http_endpoints()[0]), "--clients",
+                       "2", "--requests", "2", "--scenario", "fail", "--server", "fe02",
+                       "--control", not_control, "--settle", "0"},
+                      errors),
+            2);
+  EXPECT_NE(errors.find("--control " + not_control + " is not tether-pool's control endpoint"),
+            std::string::npos)
+      << errors;
+  EXPECT_EQ(pool->servers()[1]->state(), tether::pool::ServerState::up);
+}
+
+// --duration 2s with --settle 10s cannot reach a second half: the probe does not fail fe01 for
+// nothing, and says so.
+TEST(ProbeCli, AScenarioThatDurationLeavesNoTimeForIsNotPerformed) {
+  auto pool = start_pool(1);
+  ASSERT_TRUE(pool);
+  const auto json_path = std::filesystem::path(::testing::TempDir()) / "probe_cli_skipped.json";
+  std::string errors;
+  ASSERT_EQ(run_probe({"--target", text_of(pool->servers()[0]->http_endpoints()[0]), "--clients",
+                       "10", "--requests", "4", "--scenario", "fail", "--server", "fe01",
+                       "--control", text_of(*pool->control_endpoint()), "--duration", "2s",
+                       "--settle", "10s", "--json", json_path.string()},
+                      errors),
+            0);
+  EXPECT_NE(errors.find("scenario fail fe01 not performed: --duration left "), std::string::npos)
+      << errors;
+  const auto json = read_file(json_path);
+  EXPECT_NE(json.find("\"performed\": false"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"unserved\": 0,"), std::string::npos) << json;
+  EXPECT_EQ(pool->servers()[0]->state(), tether::pool::ServerState::up);
 }
 
 TEST(ProbeCli, ASignalStopsTheRunAndTheReportCoversWhatWasMeasured) {

@@ -83,6 +83,34 @@ TEST(ProbeRenderTable, SummaryLinesAndOneRowPerServer) {
   EXPECT_TRUE(contains(table, "max/mean 1.500  cov 0.354  (3 servers, mean 1.3 clients)"));
 }
 
+TEST(ProbeRenderTable, AddShowsTheMovesToTheAddedServerAsPartOfTheNeedless) {
+  auto r = sample_report();
+  r.scenario = {Scenario::add, "c", true, "hook"};
+  r.moves = {0, 3, 2, 0, 0, 4};
+  EXPECT_TRUE(contains(render_table(r),
+                       "moves                  required 0, needless 3 (2 to the added server)"))
+      << render_table(r);
+  EXPECT_TRUE(contains(render_svg(r), "<title>to added: 2 clients (of the 3 needless)</title>"));
+}
+
+// No answer named its server. When all of them were the load balancer's own errors (no server
+// up: 503; a head too large: 431) the header is not the problem: say what came back. The
+// --server-header advice is for successful answers that lacked the header.
+TEST(ProbeRenderWarning, NamesWhatCameBackAndAdvisesTheHeaderOnlyForSuccessfulAnswers) {
+  Report r;
+  r.answered = r.unattributed = 42;
+  r.statuses = {{431, 2}, {503, 40}};
+  EXPECT_EQ(attribution_warning(r, "X-Tether-Server"),
+            "no response was successful or carried X-Tether-Server: 431 x 2, 503 x 40");
+  r.statuses = {{200, 40}, {503, 2}};
+  EXPECT_EQ(attribution_warning(r, "X-Backend"),
+            "no response carried X-Backend, so no server could be told apart (200 x 40, 503 x "
+            "2); name the servers' identity header with --server-header");
+  r.unattributed = 41;  // one answer named its server
+  EXPECT_EQ(attribution_warning(r, "X-Backend"), "");
+  EXPECT_EQ(attribution_warning(Report{}, "X-Backend"), "");  // nothing answered
+}
+
 TEST(ProbeRenderSvg, SelfContainedBarsMeanAndMoves) {
   const auto svg = render_svg(sample_report());
   EXPECT_EQ(svg.rfind("<svg xmlns=\"http://www.w3.org/2000/svg\"", 0), 0u);

@@ -632,7 +632,9 @@ TEST(ProbeRun, AModuloHashMovesClientsNeedlesslyWhenAServerFails) {
   EXPECT_EQ(report.moves.considered, 60u);
 }
 
-TEST(ProbeRun, AddingAServerCountsMovesToItApartFromNeedlessOnes) {
+// Nobody has to move when a server is added: a modulo hash moves clients to it and between the
+// old servers, and all of them are needless; to_added tells the first kind apart.
+TEST(ProbeRun, AddingAServerToAModuloHashMovesClientsNeedlessly) {
   auto pool = start_pool(3);
   ASSERT_TRUE(pool);
   ModuloBalancer balancer(endpoints_of(*pool), {0, 1});
@@ -652,11 +654,11 @@ TEST(ProbeRun, AddingAServerCountsMovesToItApartFromNeedlessOnes) {
     const auto source = options.sources.from_bottom(i);
     const auto before = modulo_pick(source, {0, 1});
     const auto after = modulo_pick(source, {0, 1, 2});
-    if (after == 2)
-      ++to_added;
-    else if (after != before)
-      ++needless;
+    needless += after != before;
+    to_added += after == 2;
   }
+  ASSERT_GT(to_added, 0u);
+  ASSERT_GT(needless, to_added);
   EXPECT_EQ(report.moves.required, 0u);
   EXPECT_EQ(report.moves.to_added, to_added);
   EXPECT_EQ(report.moves.needless, needless);
@@ -712,6 +714,49 @@ TEST(ProbeRun, DurationStopsStartingRequests) {
   EXPECT_EQ(report.errors.total(), 0u);
 }
 
+// --duration that ends within --settle of the split: failing the server would measure nothing
+// after it (every client would look unserved) and leave the server failed. The action is not
+// started, and the report says why.
+TEST(ProbeRun, ADurationThatLeavesNoTimeForTheSettleSkipsTheAction) {
+  ScriptedPool lb([](const ScriptedRequest&) { return ScriptedReply{.server = "fe01"}; });
+  auto options = options_for(lb.endpoint(), 5, 4);
+  options.scenario = Scenario::fail;
+  options.scenario_server = "fe01";
+  options.duration = 3s;
+  options.settle = 10s;
+  bool acted = false;
+  const auto started = std::chrono::steady_clock::now();
+  const auto report = probe(options, [&](std::string&, std::string&) { return acted = true; });
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 3s);
+  EXPECT_FALSE(acted);
+  EXPECT_FALSE(report.scenario.performed);
+  EXPECT_NE(report.scenario.skipped_because.find("no time for --settle (10.0 s) and a second half"),
+            std::string::npos)
+      << report.scenario.skipped_because;
+  EXPECT_TRUE(report.run.stopped_early);
+  EXPECT_EQ(report.requests, 10u);  // the first halves
+  EXPECT_EQ(report.moves.unserved, 0u);
+}
+
+// The deadline passes while the action runs (a slow hook): nobody is sent a second half, and
+// nobody is reported unserved for it.
+TEST(ProbeRun, ClientsTheProbeSentNothingAfterTheSplitAreNotUnserved) {
+  ScriptedPool lb([](const ScriptedRequest&) { return ScriptedReply{.server = "fe01"}; });
+  auto options = options_for(lb.endpoint(), 5, 4);
+  options.scenario = Scenario::fail;
+  options.scenario_server = "fe01";
+  options.duration = 1s;
+  const auto report = probe(options, [](std::string& done, std::string&) {
+    std::this_thread::sleep_for(1500ms);
+    done = "slow hook";
+    return true;
+  });
+  EXPECT_TRUE(report.scenario.performed);
+  EXPECT_EQ(report.requests, 10u);
+  EXPECT_EQ(report.moves.unserved, 0u);
+  EXPECT_EQ(report.moves.considered, 0u);
+}
+
 TEST(ProbeRun, UnreachableTargetAndUnusableSourcesAreReported) {
   asio::io_context io;
   tcp::acceptor closed(io, {asio::ip::address_v4::loopback(), 0});
@@ -729,71 +774,118 @@ TEST(ProbeRun, UnreachableTargetAndUnusableSourcesAreReported) {
 // ---------------------------------------------------------------------------------------------
 // Scenario mechanisms against their real or scripted peers.
 
-TEST(ProbeScenarioMechanism, DrainThroughTetherAdminApi) {
-  std::mutex mutex;
-  std::vector<ScriptedRequest> posts;
-  ScriptedPool admin([&](const ScriptedRequest& r) {
-    if (r.method == "GET" && r.target == "/api/v1/status") {
-      return ScriptedReply{
-          .body = R"({"pools": [{"name": "web-int", "servers": [{"name": "fe02"}]}]})"};
+// Tether's admin API as docs/admin-api.md describes it: GET /api/v1/status answers `status`; a
+// POST is checked for the token first (401 when `token` is set and not presented), then for its
+// body (400 without a state); a state change is recorded and answered with `answer`.
+class ScriptedAdmin {
+ public:
+  explicit ScriptedAdmin(std::string status, std::string token = "",
+                         std::string answer = R"({"name": "fe02", "admin_state": "drain"})")
+      : status_(std::move(status)),
+        token_(std::move(token)),
+        answer_(std::move(answer)),
+        pool_([this](const ScriptedRequest& r) { return reply(r); }) {}
+
+  ServiceUrl url() const {
+    std::string error;
+    auto url = parse_service_url("http://" + text_of(pool_.endpoint()), error);
+    EXPECT_TRUE(url) << error;
+    return url.value_or(ServiceUrl{});
+  }
+  std::vector<ScriptedRequest> changes() {
+    std::lock_guard lock(mutex_);
+    return changes_;
+  }
+
+ private:
+  ScriptedReply reply(const ScriptedRequest& r) {
+    if (r.method == "GET" && r.target == "/api/v1/status") return {.body = status_};
+    if (!token_.empty() && r.authorization != "Bearer " + token_) {
+      return {.status = 401,
+              .body = r.authorization.empty() ? R"({"error": "missing bearer token"})"
+                                              : R"({"error": "wrong token"})"};
     }
-    std::lock_guard lock(mutex);
-    posts.push_back(r);
-    return ScriptedReply{.body = R"({"name": "fe02", "admin_state": "drain"})"};
-  });
+    if (r.body.find("\"state\"") == std::string::npos)
+      return {.status = 400, .body = R"({"error": "missing \"state\": ready, drain or maint"})"};
+    std::lock_guard lock(mutex_);
+    changes_.push_back(r);
+    return {.body = answer_};
+  }
+
+  std::string status_, token_, answer_;
+  std::mutex mutex_;
+  std::vector<ScriptedRequest> changes_;
+  ScriptedPool pool_;  // last: its thread calls reply(), which reads the members above
+};
+
+TEST(ProbeScenarioMechanism, DrainThroughTetherAdminApi) {
+  ScriptedAdmin admin(R"({"pools": [{"name": "web-int", "servers": [{"name": "fe02"}]}]})",
+                      "s3cret");
   ScenarioPlan plan;
   plan.kind = Scenario::drain;
   plan.server = "fe02";
   plan.pool = "web-int";
   plan.admin_token = "s3cret";
+  plan.admin = admin.url();
   std::string error;
-  plan.admin = parse_service_url("http://" + text_of(admin.endpoint()), error);
   ASSERT_EQ(choose_mechanism(plan, error), Mechanism::admin_drain);
   ASSERT_TRUE(preflight(plan, Mechanism::admin_drain, error)) << error;
+  EXPECT_TRUE(admin.changes().empty());  // the preflight changes nothing
   std::string done;
   ASSERT_TRUE(perform(plan, Mechanism::admin_drain, done, error)) << error;
   EXPECT_NE(done.find("/api/v1/pools/web-int/servers/fe02/state"), std::string::npos) << done;
-  std::lock_guard lock(mutex);
-  ASSERT_EQ(posts.size(), 1u);
-  EXPECT_EQ(posts[0].method, "POST");
-  EXPECT_EQ(posts[0].target, "/api/v1/pools/web-int/servers/fe02/state");
-  EXPECT_EQ(posts[0].body, R"({"state":"drain"})");
-  EXPECT_EQ(posts[0].authorization, "Bearer s3cret");
+  const auto changes = admin.changes();
+  ASSERT_EQ(changes.size(), 1u);
+  EXPECT_EQ(changes[0].method, "POST");
+  EXPECT_EQ(changes[0].target, "/api/v1/pools/web-int/servers/fe02/state");
+  EXPECT_EQ(changes[0].body, R"({"state":"drain"})");
+  EXPECT_EQ(changes[0].authorization, "Bearer s3cret");
 
   plan.server = "fe09";
   EXPECT_FALSE(preflight(plan, Mechanism::admin_drain, error));
   EXPECT_NE(error.find("no pool web-int with a server fe09"), std::string::npos) << error;
 }
 
+// A missing or wrong token is found before the run, in the admin's own words, not at the split
+// after the first half of every session ran; and nothing is drained.
+TEST(ProbeScenarioMechanism, AMissingOrWrongAdminTokenFailsThePreflight) {
+  ScriptedAdmin admin(R"({"pools": [{"name": "web", "servers": [{"name": "fe02"}]}]})", "s3cret");
+  ScenarioPlan plan;
+  plan.kind = Scenario::drain;
+  plan.server = "fe02";
+  plan.admin = admin.url();
+  std::string error;
+  EXPECT_FALSE(preflight(plan, Mechanism::admin_drain, error));
+  EXPECT_EQ(error, "the admin API " + plan.admin->text +
+                       " refused a change without a token: missing bearer token; give it with "
+                       "--admin-token-file FILE");
+  plan.admin_token = "guess";
+  EXPECT_FALSE(preflight(plan, Mechanism::admin_drain, error));
+  EXPECT_EQ(error, "the admin API " + plan.admin->text +
+                       " refused the token of --admin-token-file: wrong token");
+  plan.admin_token = "s3cret";
+  EXPECT_TRUE(preflight(plan, Mechanism::admin_drain, error)) << error;
+  EXPECT_TRUE(admin.changes().empty());
+}
+
 // SPEC §7's `--scenario drain --server S --admin URL`, without --pool: the preflight finds the
 // pool S is in, and the drain is posted there; a server in several pools is refused.
 TEST(ProbeScenarioMechanism, DrainWithoutAPoolFindsItInTheStatus) {
-  std::mutex mutex;
-  std::vector<std::string> posted;
-  ScriptedPool admin([&](const ScriptedRequest& r) {
-    if (r.method == "GET" && r.target == "/api/v1/status") {
-      return ScriptedReply{.body = R"({"pools": [
+  ScriptedAdmin admin(R"({"pools": [
         {"name": "web-int", "servers": [{"name": "fe01"}, {"name": "fe02"}]},
-        {"name": "web-ext", "servers": [{"name": "fe01"}, {"name": "fe03"}]}]})"};
-    }
-    std::lock_guard lock(mutex);
-    posted.push_back(r.target);
-    return ScriptedReply{.body = R"({"admin_state": "drain"})"};
-  });
+        {"name": "web-ext", "servers": [{"name": "fe01"}, {"name": "fe03"}]}]})");
   ScenarioPlan plan;
   plan.kind = Scenario::drain;
   plan.server = "fe03";
+  plan.admin = admin.url();
   std::string error;
-  plan.admin = parse_service_url(text_of(admin.endpoint()), error);
   ASSERT_EQ(choose_mechanism(plan, error), Mechanism::admin_drain) << error;
   ASSERT_TRUE(preflight(plan, Mechanism::admin_drain, error)) << error;
   EXPECT_EQ(plan.pool, "web-ext");
   std::string done;
   ASSERT_TRUE(perform(plan, Mechanism::admin_drain, done, error)) << error;
-  {
-    std::lock_guard lock(mutex);
-    EXPECT_EQ(posted, std::vector<std::string>{"/api/v1/pools/web-ext/servers/fe03/state"});
-  }
+  ASSERT_EQ(admin.changes().size(), 1u);
+  EXPECT_EQ(admin.changes()[0].target, "/api/v1/pools/web-ext/servers/fe03/state");
 
   plan.pool.clear();
   plan.server = "fe01";
@@ -817,6 +909,67 @@ TEST(ProbeScenarioMechanism, ControlPreflightKnowsTheServers) {
   plan.server = "fe09";
   EXPECT_FALSE(preflight(plan, Mechanism::control_fail, error));
   EXPECT_NE(error.find("knows no server fe09"), std::string::npos) << error;
+}
+
+// `--control` pointed at something else that answers 200 to anything (a pool server's own HTTP
+// port, HAProxy in front of the pool) must not pass for the control: the run would go on and
+// report a fail or add that never happened.
+TEST(ProbeScenarioMechanism, ControlPreflightRefusesWhatIsNotTetherPoolsControl) {
+  auto pool = start_pool(2);
+  ASSERT_TRUE(pool);
+  ScriptedPool balancer([](const ScriptedRequest&) { return ScriptedReply{.server = "fe01"}; });
+  ScriptedPool not_found([](const ScriptedRequest&) {
+    return ScriptedReply{.status = 404, .body = "<html>404 Not Found</html>"};
+  });
+  for (const auto& wrong : {endpoints_of(*pool)[1], balancer.endpoint(), not_found.endpoint()}) {
+    SCOPED_TRACE(text_of(wrong));
+    ScenarioPlan plan;
+    plan.kind = Scenario::fail;
+    plan.server = "fe02";
+    std::string error;
+    plan.control = parse_service_url(text_of(wrong), error);
+    EXPECT_FALSE(preflight(plan, Mechanism::control_fail, error));
+    EXPECT_NE(error.find("is not tether-pool's control endpoint: GET http://" + text_of(wrong) +
+                         "/servers/fe02 answered "),
+              std::string::npos)
+        << error;
+  }
+  EXPECT_EQ(pool->find("fe02")->state(), pool::ServerState::up);
+}
+
+// The action's answer must be the server in its new state, or the scenario was not performed.
+TEST(ProbeScenarioMechanism, AnActionAnsweredWithoutTheNewStateFails) {
+  const std::string up = R"({"name": "fe02", "state": "up"})";
+  std::string post_answer;
+  ScriptedPool control([&](const ScriptedRequest& r) {
+    return ScriptedReply{.body = r.method == "GET" ? up : post_answer};
+  });
+  ScenarioPlan plan;
+  plan.kind = Scenario::fail;
+  plan.server = "fe02";
+  std::string error, done;
+  plan.control = parse_service_url(text_of(control.endpoint()), error);
+  ASSERT_TRUE(preflight(plan, Mechanism::control_fail, error)) << error;
+  for (const std::string& answer :
+       {std::string("ok\n"), up, std::string(R"({"state": "failed"})")}) {
+    post_answer = answer;
+    EXPECT_FALSE(perform(plan, Mechanism::control_fail, done, error)) << answer;
+    EXPECT_NE(error.find("/servers/fe02/fail answered 200"), std::string::npos) << error;
+    EXPECT_NE(error.find("not fe02 in state failed"), std::string::npos) << error;
+  }
+  post_answer = R"({"name": "fe02", "state": "failed"})";
+  EXPECT_TRUE(perform(plan, Mechanism::control_fail, done, error)) << error;
+  post_answer = R"({"name": "fe02", "state": "failed"})";
+  EXPECT_FALSE(perform(plan, Mechanism::control_recover, done, error));
+  EXPECT_NE(error.find("not fe02 in state up"), std::string::npos) << error;
+
+  ScriptedAdmin admin(R"({"pools": [{"name": "web", "servers": [{"name": "fe02"}]}]})", "",
+                      R"({"name": "fe02", "admin_state": "ready"})");
+  plan.kind = Scenario::drain;
+  plan.admin = admin.url();
+  ASSERT_TRUE(preflight(plan, Mechanism::admin_drain, error)) << error;
+  EXPECT_FALSE(perform(plan, Mechanism::admin_drain, done, error));
+  EXPECT_NE(error.find("not fe02 with admin_state drain"), std::string::npos) << error;
 }
 
 TEST(ProbeScenarioMechanism, AHookRunsWithTheScenarioInItsEnvironment) {

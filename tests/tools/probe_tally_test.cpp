@@ -174,12 +174,25 @@ TEST(ProbeTally, DrainRequiresNoMoveSoEveryMoveIsNeedless) {
   EXPECT_EQ(report.moves.stayed, 0u);
 }
 
-TEST(ProbeTally, AddCountsMovesToTheNewServerApart) {
+// SPEC §4: when a server is added, clients stay where they are and only new clients use it. A
+// hash without a stick table (HAProxy's `balance source`) that sends old clients to the new
+// server breaks their sessions: those moves are needless too, and to_added says how many of them.
+TEST(ProbeTally, AddRequiresNoMoveSoMovesToTheAddedServerAreNeedlessToo) {
   // c plays the added server: b -> c is a move to it, c -> a one between old servers.
   const auto report = tally_of(around_b, 2).report(performed(Scenario::add, "c"));
   EXPECT_EQ(report.moves.required, 0u);
+  EXPECT_EQ(report.moves.needless, 2u);
   EXPECT_EQ(report.moves.to_added, 1u);
-  EXPECT_EQ(report.moves.needless, 1u);
+  EXPECT_EQ(report.moves.considered, 4u);
+}
+
+// A run that --duration stops in the second half sent nothing after the split to some clients:
+// they are not "unserved", which says the load balancer left them without a server.
+TEST(ProbeTally, AClientSentNothingAfterTheSplitIsNotUnserved) {
+  const auto report = tally_of({{{"a", "a", "timeout"}}, {{"a", "a"}}, {{"b", "b", "b"}}}, 2)
+                          .report(performed(Scenario::fail, "b"));
+  EXPECT_EQ(report.moves.unserved, 1u);
+  EXPECT_EQ(report.moves.considered, 1u);
 }
 
 TEST(ProbeTally, NoMovesWhenTheScenarioDidNotRun) {
@@ -198,6 +211,7 @@ TEST(ProbeTally, AServerSeenOnlyAfterTheScenarioIsNotInTheDistribution) {
   EXPECT_DOUBLE_EQ(report.max_over_mean, 1.0);
   EXPECT_EQ(report.cov, 0.0);
   EXPECT_EQ(report.moves.to_added, 1u);
+  EXPECT_EQ(report.moves.needless, 1u);
   // Without a scenario the same server counts: 1, 1, 0 clients.
   const auto plain = tally_of({{{"a", "a", "d", "d"}}, {{"b", "b", "b", "b"}}}, 2).report({});
   EXPECT_EQ(plain.distribution_servers, 3u);

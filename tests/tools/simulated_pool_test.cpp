@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "config/loader.h"
 #include "tools/pool/body_pattern.h"
 #include "tools/pool/pool_plan.h"
 
@@ -187,7 +188,7 @@ tcp::endpoint http_of(const SimulatedPool& pool, std::size_t server) {
 }
 
 tcp::endpoint check_of(const SimulatedPool& pool, std::size_t server) {
-  return pool.servers().at(server)->check_endpoint();
+  return pool.servers().at(server)->check_endpoints().at(0);
 }
 
 std::optional<Reply> get_once(const tcp::endpoint& endpoint, const std::string& target,
@@ -368,6 +369,8 @@ TEST(SimulatedPool, ExpectContinueGetsA100BeforeTheBody) {
   EXPECT_EQ(final_reply->status, 200);
 }
 
+// Refusals are answers of the server too: they name it, as every other answer does (SPEC §7),
+// so a client behind a load balancer can tell which server refused it.
 TEST(SimulatedPool, MalformedRequestGets400AndClose) {
   auto pool = start_pool(1);
   Client client;
@@ -376,10 +379,21 @@ TEST(SimulatedPool, MalformedRequestGets400AndClose) {
   const auto reply = client.read_reply();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 400);
-  EXPECT_EQ(reply->header("x-tether-server"), "");
+  EXPECT_EQ(reply->header("x-tether-server"), "fe01");
   EXPECT_TRUE(client.closed_by_peer());
   // The server is unharmed.
   EXPECT_TRUE(get_once(http_of(*pool, 0), "/"));
+}
+
+TEST(SimulatedPool, AHugeRequestHeadGets431NamingTheServer) {
+  auto pool = start_pool(2);
+  Client client;
+  ASSERT_FALSE(client.connect(http_of(*pool, 1)));
+  ASSERT_FALSE(client.send("GET / HTTP/1.1\r\nX-Big: " + std::string(70'000, 'x') + "\r\n\r\n"));
+  const auto reply = client.read_reply();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 431);
+  EXPECT_EQ(reply->header("x-tether-server"), "fe02");
 }
 
 TEST(SimulatedPool, FailRefusesConnectionsAndRecoverReopensTheSamePorts) {
@@ -444,6 +458,107 @@ TEST(SimulatedPool, CheckPortAcceptsAndAnswersAnHttpCheckWhileUp) {
   EXPECT_EQ(pool->servers()[0]->requests_served(), 0u);  // checks are not traffic
 }
 
+// Different ports free just now, chosen by the OS: in a configuration port 0 means something
+// else.
+std::vector<std::uint16_t> unused_ports(std::size_t count) {
+  asio::io_context io;
+  std::vector<tcp::acceptor> held;
+  std::vector<std::uint16_t> ports;
+  for (std::size_t i = 0; i < count; ++i) {
+    held.emplace_back(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));
+    ports.push_back(held.back().local_endpoint().port());
+  }
+  return ports;
+}
+
+// The pool `tether-pool --config` starts for this Tether configuration.
+std::unique_ptr<SimulatedPool> start_from_config(const std::string& yaml, std::size_t threads) {
+  const auto loaded = config::load_string(yaml, "pool.yaml");
+  if (!loaded.ok()) {
+    ADD_FAILURE() << loaded.errors.at(0);
+    return nullptr;
+  }
+  auto plan = plan_from_config(*loaded.config, std::nullopt);
+  if (!plan.ok()) {
+    ADD_FAILURE() << plan.error;
+    return nullptr;
+  }
+  PoolOptions options;
+  options.servers = std::move(plan.servers);
+  options.threads = threads;
+  std::string error;
+  auto pool = SimulatedPool::start(std::move(options), error);
+  EXPECT_TRUE(pool) << error;
+  return pool;
+}
+
+// A configuration of pools of one Front End, fe01: each pool `name` has it on 127.0.0.1:`port`,
+// checked as `health` says (YAML), and a frontend of its own (never bound here).
+struct CheckedPool {
+  std::string name;
+  std::uint16_t port;
+  std::string health;
+};
+
+std::string config_yaml(const std::vector<CheckedPool>& pools) {
+  std::string frontends = "frontends:\n", pool_list = "pools:\n";
+  const auto vips = unused_ports(pools.size());
+  for (std::size_t i = 0; i < pools.size(); ++i) {
+    const auto& p = pools[i];
+    frontends += "  - { name: " + p.name + ", listen: [\"127.0.0.1:" + std::to_string(vips[i]) +
+                 "\"], mode: http, pool: " + p.name + " }\n";
+    pool_list +=
+        "  - name: " + p.name + "\n    health: " + p.health +
+        "\n    servers:\n      - { name: fe01, address: \"127.0.0.1:" + std::to_string(p.port) +
+        "\" }\n";
+  }
+  return frontends + pool_list;
+}
+
+std::string tcp_check(std::uint16_t port) {
+  return "{ type: tcp, port: " + std::to_string(port) + " }";
+}
+
+// Two pools of the same Front End, checked on two different ports: both must accept, or Tether
+// marks the second pool's servers down.
+TEST(SimulatedPool, EveryCheckPortOfAConfigAccepts) {
+  const auto ports = unused_ports(4);
+  const tcp::endpoint check_a(asio::ip::address_v4::loopback(), ports[0]);
+  const tcp::endpoint check_b(asio::ip::address_v4::loopback(), ports[1]);
+  auto pool = start_from_config(
+      config_yaml({{"a", ports[2], tcp_check(ports[0])}, {"b", ports[3], tcp_check(ports[1])}}), 1);
+  ASSERT_TRUE(pool);
+  auto& fe01 = *pool->servers().at(0);
+  EXPECT_EQ(fe01.check_endpoints(), (std::vector{check_a, check_b}));
+  for (const auto& check : {check_a, check_b}) {
+    const auto reply = get_once(check, "/");
+    ASSERT_TRUE(reply) << check;
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_EQ(reply->header("x-tether-server"), "fe01");
+  }
+  ASSERT_FALSE(fe01.set_state_and_wait(ServerState::failed));
+  for (const auto& check : {check_a, check_b})
+    EXPECT_EQ(Client().connect(check), asio::error::connection_refused) << check;
+}
+
+// An http check of the server's own HTTP port: the HTTP port answers it, and every request to
+// that port is the server's (no check listener beside it takes a share of them).
+TEST(SimulatedPool, AnHttpCheckOfTheServersOwnPortIsAnsweredByThatPort) {
+  const auto port = unused_ports(1).at(0);
+  auto pool = start_from_config(
+      config_yaml({{"web", port, "{ type: http, port: " + std::to_string(port) + " }"}}), 2);
+  ASSERT_TRUE(pool);
+  const tcp::endpoint http(asio::ip::address_v4::loopback(), port);
+  for (const auto& check : pool->servers().at(0)->check_endpoints())
+    EXPECT_NE(check, http);
+  for (int i = 0; i < 12; ++i) {
+    const auto reply = get_once(http, "/health");
+    ASSERT_TRUE(reply) << i;
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_EQ(reply->body, "fe01\n") << i;
+  }
+}
+
 TEST(SimulatedPool, SeveralThreadsServeAndFailTogether) {
   auto pool = start_pool(1, [](PoolOptions& o) { o.threads = 3; });
   auto& fe01 = *pool->servers()[0];
@@ -458,9 +573,16 @@ TEST(SimulatedPool, SeveralThreadsServeAndFailTogether) {
     ASSERT_TRUE(get_once(http_of(*pool, 0), "/")) << i;
 }
 
-TEST(SimulatedPool, APortInUseFailsTheStartAndNamesTheAddress) {
-  auto first = start_pool(1);
+// Both pools with this many threads. From 2 on each port is shared by SO_REUSEPORT acceptors,
+// which must not share it with another pool (another process) too: the kernel would split the
+// connections between the two and no stickiness measurement would mean anything.
+class APortInUse : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(APortInUse, FailsTheStartAndNamesTheAddress) {
+  const auto threads = [](PoolOptions& o) { o.threads = GetParam(); };
+  auto first = start_pool(1, threads);
   PoolOptions options;
+  threads(options);
   options.servers.push_back(ServerSpec{"fe09", {http_of(*first, 0)}, {}});
   std::string error;
   EXPECT_FALSE(SimulatedPool::start(std::move(options), error));
@@ -468,7 +590,10 @@ TEST(SimulatedPool, APortInUseFailsTheStartAndNamesTheAddress) {
       error.find("fe09: cannot listen on 127.0.0.1:" + std::to_string(http_of(*first, 0).port())),
       std::string::npos)
       << error;
+  EXPECT_NE(error.find("in use"), std::string::npos) << error;
 }
+
+INSTANTIATE_TEST_SUITE_P(Threads, APortInUse, ::testing::Values(1, 2, 4));
 
 TEST(SimulatedPool, ServesOnIpv6Loopback) {
   {
@@ -532,6 +657,47 @@ TEST(PoolControl, FailAndRecoverOneServer) {
   EXPECT_TRUE(get_once(http_of(*pool, 1), "/"));
 }
 
+// While fe01 is failed another pool takes its check port. Recovering must neither share the port
+// with it (several threads: SO_REUSEPORT) nor leave fe01 half up (its HTTP port bound, one
+// thread): fe01 stays failed with every port closed until the port is free again.
+class RecoverWhileAnotherPoolHoldsAPort : public ::testing::TestWithParam<std::size_t> {};
+
+TEST_P(RecoverWhileAnotherPoolHoldsAPort, IsRefusedAndTheServerStaysFailed) {
+  auto pool = start_pool(1, [](PoolOptions& o) {
+    with_control(o);
+    o.threads = GetParam();
+  });
+  ASSERT_EQ(control(*pool, "POST", "/servers/fe01/fail")->status, 200);
+  auto stranger = start_pool(1, [&](PoolOptions& o) {
+    o.threads = 2;
+    o.servers[0].name = "other";
+    o.servers[0].http = {check_of(*pool, 0)};
+  });
+  ASSERT_TRUE(stranger);
+
+  const auto refused = control(*pool, "POST", "/servers/fe01/recover");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 500);
+  EXPECT_NE(refused->body.find("in use"), std::string::npos) << refused->body;
+  EXPECT_NE(control(*pool, "GET", "/servers/fe01")->body.find(R"("state":"failed")"),
+            std::string::npos);
+  EXPECT_EQ(Client().connect(http_of(*pool, 0)), asio::error::connection_refused);
+  for (int i = 0; i < 8; ++i) {
+    const auto reply = get_once(check_of(*pool, 0), "/");
+    ASSERT_TRUE(reply) << i;
+    EXPECT_EQ(reply->header("x-tether-server"), "other") << i;
+  }
+
+  stranger.reset();
+  EXPECT_EQ(control(*pool, "POST", "/servers/fe01/recover")->status, 200);
+  const auto reply = get_once(http_of(*pool, 0), "/");
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->header("x-tether-server"), "fe01");
+  EXPECT_FALSE(Client().connect(check_of(*pool, 0)));
+}
+
+INSTANTIATE_TEST_SUITE_P(Threads, RecoverWhileAnotherPoolHoldsAPort, ::testing::Values(1, 2));
+
 TEST(PoolControl, HangMakesTheServerSilent) {
   auto pool = start_pool(1, with_control);
   const auto hung = control(*pool, "POST", "/servers/fe01/hang");
@@ -550,6 +716,18 @@ TEST(PoolControl, ClearsSessions) {
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 200);
   EXPECT_EQ(pool->servers()[0]->sessions_held(), 0u);
+}
+
+// The control is no server: its refusals name none.
+TEST(PoolControl, MalformedRequestGets400WithoutAServerName) {
+  auto pool = start_pool(1, with_control);
+  Client client;
+  ASSERT_FALSE(client.connect(*pool->control_endpoint()));
+  ASSERT_FALSE(client.send("THIS IS NOT HTTP\r\n\r\n"));
+  const auto reply = client.read_reply();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_EQ(reply->header("x-tether-server"), "");
 }
 
 TEST(PoolControl, UnknownServersPathsAndMethodsAreJsonErrors) {

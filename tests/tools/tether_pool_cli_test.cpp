@@ -95,6 +95,12 @@ class PoolProcess {
   std::string output_;
 };
 
+std::string free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
+  return std::to_string(acceptor.local_endpoint().port());
+}
+
 TEST(TetherPoolCli, PrintsEveryServerThenReadyAndStopsOnSigterm) {
   PoolProcess pool({"--servers", "2", "--base-port", "0", "--control", "127.0.0.1:0"});
   ASSERT_TRUE(pool.wait_for_line("ready")) << pool.output();
@@ -113,6 +119,17 @@ TEST(TetherPoolCli, APortInUseExitsWith2) {
   EXPECT_EQ(pool.wait_exit(), 2);
 }
 
+// The audit's case: a second tether-pool with several threads on the port of a first one (or of
+// Tether, whose workers also use SO_REUSEPORT) must not start sharing it.
+TEST(TetherPoolCli, APortAnotherPoolHoldsExitsWith2WithSeveralThreads) {
+  const auto port = free_port();
+  PoolProcess first({"--servers", "1", "--base-port", port, "--threads", "2"});
+  ASSERT_TRUE(first.wait_for_line("ready")) << first.output();
+  PoolProcess second({"--servers", "1", "--base-port", port, "--threads", "2"});
+  EXPECT_EQ(second.wait_exit(), 2);
+  EXPECT_EQ(second.output().find("ready"), std::string::npos) << second.output();
+}
+
 TEST(TetherPoolCli, BadFlagsExitWith2) {
   EXPECT_EQ(PoolProcess({"--servers", "2"}).wait_exit(), 2);
   EXPECT_EQ(PoolProcess({"--servers", "2", "--base-port", "8000", "--bind", "nowhere"}).wait_exit(),
@@ -120,12 +137,6 @@ TEST(TetherPoolCli, BadFlagsExitWith2) {
   EXPECT_EQ(PoolProcess({"--config", "x.yaml", "--servers", "1", "--base-port", "1"}).wait_exit(),
             2);
   EXPECT_EQ(PoolProcess({"--no-such-flag"}).wait_exit(), 2);
-}
-
-std::string free_port() {
-  asio::io_context io;
-  asio::ip::tcp::acceptor acceptor(io, {asio::ip::address_v4::loopback(), 0});
-  return std::to_string(acceptor.local_endpoint().port());
 }
 
 // The first "NAME https ADDR:PORT" line's port.

@@ -3,6 +3,7 @@
 //   tetherctl drain POOL SERVER [--deadline 10m] | ready POOL SERVER | maint POOL SERVER
 //   tetherctl explain POOL CLIENT_ADDR [--cookie VALUE]
 //   tetherctl reload [--dry-run]
+//   tetherctl --version
 // Exit status: 0 success; 1 the API refused (its error message is printed); 2 usage error, or the
 // admin API cannot be reached or does not answer like one.
 #include <CLI/CLI.hpp>
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", token_file, "file holding the bearer token for changes");
   app.add_option("--timeout", timeout_text, "give up after this long (default 5s)");
   app.add_flag("--json", json, "print the API's JSON answer as it is");
+  app.set_version_flag("--version", std::string("tetherctl ") + TETHER_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
 
@@ -97,7 +99,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

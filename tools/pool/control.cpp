@@ -92,13 +92,16 @@ std::string server_json(const PoolServer& server) {
   } else {
     out.append(",\"tls\":null");
   }
-  out.append(",\"http\":[");
-  for (std::size_t i = 0; i < server.http_endpoints().size(); ++i) {
-    if (i > 0) out.push_back(',');
-    append_json_string(out, to_string(server.http_endpoints()[i]));
-  }
-  out.append("],\"check\":");
-  append_json_string(out, to_string(server.check_endpoint()));
+  auto append_endpoints = [&](std::string_view key, const std::vector<tcp::endpoint>& endpoints) {
+    out.append(",\"").append(key).append("\":[");
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      append_json_string(out, to_string(endpoints[i]));
+    }
+    out.push_back(']');
+  };
+  append_endpoints("http", server.http_endpoints());
+  append_endpoints("check", server.check_endpoints());
   out.push_back('}');
   return out;
 }

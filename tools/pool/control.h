@@ -6,8 +6,8 @@
 //   POST /servers/<name>/sessions/clear    -> 200 and the server
 // where a server is {"name","state" (up|failed|hung),"requests_served","sessions_held","tls":
 // {"handshakes","resumed"} (null when its HTTP ports are plain),"http":[addresses],"check":
-// address}. Errors are {"error": "..."}: 404 unknown server or path, 405
-// wrong method, 500 a port that could not be bound again on recover.
+// [addresses]}. Errors are {"error": "..."}: 404 unknown server or path, 405
+// wrong method, 500 a port that could not be bound again on recover (the server stays failed).
 #pragma once
 
 #include <asio/io_context.hpp>

@@ -135,6 +135,8 @@ void HttpConnection::refuse(int status) {
   request_.head_request = false;
   request_.keep_alive = false;
   response_.reset(status);
+  if (const auto server = handler_.server_name(); !server.empty())
+    response_.header("X-Tether-Server", server);
   response_.body(status == 431 ? "request head too large\n" : "bad request\n");
   phase_ = Phase::handling;
   send();

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "lb/stream.h"
 #include "tools/pool/http_request.h"
@@ -40,6 +41,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     virtual ~Handler() = default;
     // While true the connection swallows requests and never answers, like a hung process.
     virtual bool silent() const { return false; }
+    // The server that answers (X-Tether-Server), also on the connection's own 400 and 431;
+    // empty for what is no server (the control endpoint).
+    virtual std::string_view server_name() const { return {}; }
     // The request's body has been discarded. Fill connection.response() and call send(), now or
     // later from the connection's executor; or call park().
     virtual void on_request(HttpConnection& connection, const Request& request) = 0;

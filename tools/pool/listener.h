@@ -22,7 +22,9 @@ class Listener {
   Listener(asio::io_context& io, AcceptHandler on_accept);
 
   // Binds, listens and starts accepting. `reuse_port` lets one acceptor per io_context share
-  // the port (SO_REUSEPORT); without it a port already in use is an error, as users expect.
+  // the port (SO_REUSEPORT); without it a port already in use is an error, as users expect. With
+  // it, so is only a port that lb::probe_bind() found free first: SO_REUSEPORT alone would share
+  // the port with any other process of the same user that sets it too.
   std::error_code open(const asio::ip::tcp::endpoint& endpoint, bool reuse_port);
   // New connections are refused from now on; connections already accepted are not touched.
   void close();

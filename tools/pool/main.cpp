@@ -1,5 +1,6 @@
-// tether-pool: a simulated Lync Front End pool (SPEC §7). Prints one line per server and then
-// `ready`, so scripts can wait for it; runs until SIGINT/SIGTERM.
+// tether-pool: a simulated Lync Front End pool (SPEC §7). Prints one line per server
+// ("NAME http|https ADDR:PORT[,...] check ADDR:PORT[,...]") and then `ready`, so scripts can wait
+// for it; runs until SIGINT/SIGTERM.
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -8,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "config/loader.h"
 #include "config/tls_files.h"
@@ -26,15 +28,21 @@ int fail(const std::string& message) {
   return exit_usage;
 }
 
+// "ADDR:PORT,ADDR:PORT"
+std::string address_list(const std::vector<asio::ip::tcp::endpoint>& endpoints) {
+  std::string list;
+  for (const auto& endpoint : endpoints) {
+    if (!list.empty()) list += ',';
+    list += to_string(endpoint);
+  }
+  return list;
+}
+
 void print_servers(const SimulatedPool& pool) {
   for (const auto& server : pool.servers()) {
-    std::string http;
-    for (const auto& endpoint : server->http_endpoints()) {
-      if (!http.empty()) http += ',';
-      http += to_string(endpoint);
-    }
     std::printf("%s %s %s check %s\n", server->name().c_str(), server->tls() ? "https" : "http",
-                http.c_str(), to_string(server->check_endpoint()).c_str());
+                address_list(server->http_endpoints()).c_str(),
+                address_list(server->check_endpoints()).c_str());
   }
   if (const auto control = pool.control_endpoint()) {
     std::printf("control %s\n", to_string(*control).c_str());

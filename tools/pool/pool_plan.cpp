@@ -56,7 +56,7 @@ Plan plan_from_flags(const FlagPlan& flags) {
     spec.name = server_name(flags.name_prefix, i + 1, flags.servers);
     const auto port = flags.base_port == 0 ? 0 : flags.base_port + i;
     spec.http.emplace_back(flags.bind, static_cast<unsigned short>(port));
-    spec.check = check_endpoint_for(spec, i, flags.check_base_port);
+    spec.checks.push_back(check_endpoint_for(spec, i, flags.check_base_port));
     plan.servers.push_back(std::move(spec));
   }
   return plan;
@@ -64,8 +64,6 @@ Plan plan_from_flags(const FlagPlan& flags) {
 
 Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t> check_base_port) {
   Plan plan;
-  // The check port the config's health checks probe on each server (Lync: 5061), if any.
-  std::vector<std::uint16_t> health_ports;
   for (const auto& pool : config.pools) {
     for (const auto& server : pool.servers) {
       const auto& endpoint = server.address.endpoint;
@@ -73,12 +71,15 @@ Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t>
                                [&](const ServerSpec& s) { return s.name == server.name; });
       if (spec == plan.servers.end()) {
         plan.servers.push_back(ServerSpec{server.name, {}, {}});
-        health_ports.push_back(0);
         spec = plan.servers.end() - 1;
       }
-      auto& health_port = health_ports[spec - plan.servers.begin()];
-      if (health_port == 0 && pool.health.type != config::HealthConfig::Type::none)
-        health_port = pool.health.port;
+      // Tether probes the server's address in this pool on the health port (Lync: 5061); port 0
+      // is the address itself, which the server listens on anyway.
+      if (pool.health.type != config::HealthConfig::Type::none && pool.health.port != 0) {
+        const tcp::endpoint check(endpoint.address(), pool.health.port);
+        if (std::find(spec->checks.begin(), spec->checks.end(), check) == spec->checks.end())
+          spec->checks.push_back(check);
+      }
       if (std::find(spec->http.begin(), spec->http.end(), endpoint) != spec->http.end()) continue;
       // Two names on one address would be one machine under two names: say so before binding.
       for (const auto& other : plan.servers) {
@@ -99,8 +100,14 @@ Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t>
   plan.error = check_ports_fit(plan.servers.size(), check_base_port);
   if (!plan.ok()) return plan;
   for (std::size_t i = 0; i < plan.servers.size(); ++i) {
-    plan.servers[i].check = check_endpoint_for(plan.servers[i], i, check_base_port);
-    if (!check_base_port && health_ports[i] != 0) plan.servers[i].check.port(health_ports[i]);
+    auto& spec = plan.servers[i];
+    // An http check on a server's own HTTP port is answered by that port: a second listener
+    // there would take half of its traffic.
+    std::erase_if(spec.checks, [&](const tcp::endpoint& check) {
+      return std::find(spec.http.begin(), spec.http.end(), check) != spec.http.end();
+    });
+    if (check_base_port || spec.checks.empty())
+      spec.checks.assign(1, check_endpoint_for(spec, i, check_base_port));
   }
   return plan;
 }

@@ -40,13 +40,16 @@ std::string server_name(const std::string& prefix, std::size_t index, std::size_
 Plan plan_from_flags(const FlagPlan& flags);
 
 // One server per distinct server name in the config's pools (in order of first appearance),
-// listening on every distinct address any pool gives that name. Its check port is the config's
-// `health.port` for it (the first checked pool naming it), unless `check_base_port` is given.
+// listening on every distinct address any pool gives that name. Its check ports are every
+// address a checked pool probes on it (its address there, port `health.port`), as Tether will
+// probe them; a check aimed at one of its own HTTP addresses is answered there. Given
+// `check_base_port`, or when no pool probes a port of its own, it has one check port as in the
+// flags form.
 Plan plan_from_config(const config::Config& config, std::optional<std::uint16_t> check_base_port);
 
-// The check ("SIP", 5061-style) endpoint of the `index`-th server (0-based): on the host of its
-// first HTTP address, port `check_base_port + index`, or a port the OS chooses. This is the one
-// place that decides it, for flags and configs alike.
+// The check ("SIP", 5061-style) endpoint of the `index`-th server (0-based) when nothing else
+// decides it: on the host of its first HTTP address, port `check_base_port + index`, or a port
+// the OS chooses.
 asio::ip::tcp::endpoint check_endpoint_for(const ServerSpec& server, std::size_t index,
                                            std::optional<std::uint16_t> check_base_port);
 

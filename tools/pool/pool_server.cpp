@@ -4,7 +4,9 @@
 #include <asio/post.hpp>
 #include <charconv>
 #include <future>
+#include <optional>
 
+#include "lb/probe_bind.h"
 #include "tools/pool/endpoint_text.h"
 #include "tools/pool/listener.h"
 
@@ -37,13 +39,13 @@ struct PoolServer::Shard {
 
   asio::io_context& io;
   std::vector<std::unique_ptr<Listener>> http;
-  std::unique_ptr<Listener> check;
+  std::vector<std::unique_ptr<Listener>> checks;
   // Weak: a connection lives as long as its I/O; this is only how fail() finds it.
   std::vector<std::weak_ptr<HttpConnection>> connections;
   std::size_t prune_at = 64;
 };
 
-// The check port answers an HTTP request with 200 (for http health checks pointed at it) and
+// A check port answers an HTTP request with 200 (for http health checks pointed at it) and
 // otherwise just accepts, like a Front End's SIP port; it goes silent when the server hangs.
 class PoolServer::CheckResponder : public HttpConnection::Handler {
  public:
@@ -95,23 +97,42 @@ PoolServer::PoolServer(ServerSpec spec, const ServerOptions& options, IoContextP
         accept(s, std::move(socket), *this, http_options, tls_.get());
       }));
     }
-    s.check = std::make_unique<Listener>(s.io, [this, &s](tcp::socket socket) {
-      accept(s, std::move(socket), *check_responder_, check_options, nullptr);
-    });
+    for (std::size_t j = 0; j < spec_.checks.size(); ++j) {
+      s.checks.push_back(std::make_unique<Listener>(s.io, [this, &s](tcp::socket socket) {
+        accept(s, std::move(socket), *check_responder_, check_options, nullptr);
+      }));
+    }
     shards_.push_back(std::move(shard));
   }
 }
 
 PoolServer::~PoolServer() = default;
 
+std::error_code PoolServer::probe_ports(bool resolve_ports, tcp::endpoint& failed) {
+  auto probe = [&](tcp::endpoint& endpoint) -> std::error_code {
+    auto probed = endpoint;
+    if (auto ec = lb::probe_bind(probed)) {
+      failed = endpoint;
+      return ec;
+    }
+    if (resolve_ports) endpoint = probed;
+    return {};
+  };
+  for (auto* endpoints : {&spec_.http, &spec_.checks}) {
+    for (auto& endpoint : *endpoints) {
+      if (auto ec = probe(endpoint)) return ec;
+    }
+  }
+  return {};
+}
+
 std::error_code PoolServer::open_listeners(Shard& shard, bool resolve_ports,
                                            tcp::endpoint& failed) {
   // With one io_context per thread, every thread has its own acceptor on the same port and the
   // kernel spreads connections over them.
-  const bool reuse_port = shards_.size() > 1;
   auto open = [&](Listener& listener, tcp::endpoint& endpoint) -> std::error_code {
     if (listener.is_open()) return {};
-    if (auto ec = listener.open(endpoint, reuse_port)) {
+    if (auto ec = listener.open(endpoint, reuse_port())) {
       failed = endpoint;
       return ec;
     }
@@ -121,7 +142,10 @@ std::error_code PoolServer::open_listeners(Shard& shard, bool resolve_ports,
   for (std::size_t i = 0; i < shard.http.size(); ++i) {
     if (auto ec = open(*shard.http[i], spec_.http[i])) return ec;
   }
-  return open(*shard.check, spec_.check);
+  for (std::size_t i = 0; i < shard.checks.size(); ++i) {
+    if (auto ec = open(*shard.checks[i], spec_.checks[i])) return ec;
+  }
+  return {};
 }
 
 bool PoolServer::listen(std::string& error) {
@@ -129,13 +153,15 @@ bool PoolServer::listen(std::string& error) {
     error = spec_.name + ": " + tls_error_;
     return false;
   }
-  for (std::size_t i = 0; i < shards_.size(); ++i) {
-    tcp::endpoint failed;
-    // The first shard turns port 0 into a concrete port that the others then share.
-    if (auto ec = open_listeners(*shards_[i], i == 0, failed)) {
-      error = spec_.name + ": cannot listen on " + to_string(failed) + ": " + ec.message();
-      return false;
-    }
+  tcp::endpoint failed;
+  // Shared ports are probed first, which also turns port 0 into the port they share; a single
+  // shard binds exclusively and resolves port 0 itself.
+  auto ec = reuse_port() ? probe_ports(true, failed) : std::error_code();
+  for (std::size_t i = 0; !ec && i < shards_.size(); ++i)
+    ec = open_listeners(*shards_[i], i == 0, failed);
+  if (ec) {
+    error = spec_.name + ": cannot listen on " + to_string(failed) + ": " + ec.message();
+    return false;
   }
   return true;
 }
@@ -154,9 +180,10 @@ void PoolServer::accept(Shard& shard, tcp::socket socket, HttpConnection::Handle
 
 std::error_code PoolServer::apply(Shard& shard, ServerState state) {
   if (state == ServerState::failed) {
-    for (auto& listener : shard.http)
-      listener->close();
-    shard.check->close();
+    for (auto* listeners : {&shard.http, &shard.checks}) {
+      for (auto& listener : *listeners)
+        listener->close();
+    }
     for (auto& weak : shard.connections) {
       if (auto connection = weak.lock()) connection->close();
     }
@@ -175,19 +202,16 @@ std::error_code PoolServer::apply(Shard& shard, ServerState state) {
   return ec;
 }
 
-void PoolServer::set_state(ServerState state, Applied applied) {
+void PoolServer::apply_everywhere(ServerState state, Applied done) {
   struct Pending {
     std::mutex mutex;
     std::size_t remaining = 0;
     std::error_code first_error;
-    Applied applied;
+    Applied done;
   };
   auto pending = std::make_shared<Pending>();
   pending->remaining = shards_.size();
-  pending->applied = std::move(applied);
-  // Two concurrent changes reach every shard in the same order.
-  std::lock_guard lock(state_change_mutex_);
-  state_.store(state, std::memory_order_release);
+  pending->done = std::move(done);
   for (auto& shard : shards_) {
     asio::post(shard->io, [this, &s = *shard, state, pending] {
       const auto ec = apply(s, state);
@@ -197,13 +221,56 @@ void PoolServer::set_state(ServerState state, Applied applied) {
         std::lock_guard pending_lock(pending->mutex);
         if (ec && !pending->first_error) pending->first_error = ec;
         if (--pending->remaining == 0) {
-          done = std::move(pending->applied);
+          done = std::move(pending->done);
           first_error = pending->first_error;
         }
       }
       if (done) done(first_error);
     });
   }
+}
+
+void PoolServer::set_state(ServerState state, Applied applied) {
+  {
+    std::lock_guard lock(changes_mutex_);
+    changes_.push_back(Change{state, std::move(applied)});
+    if (changes_.size() > 1) return;  // the change under way starts it when it finishes
+  }
+  run_change(state);
+}
+
+// One change at a time: every earlier change has reached every shard, so shards see changes in
+// the order asked, and after a fail no shard of ours still holds a port the probe binds.
+void PoolServer::run_change(ServerState state) {
+  const bool reopen = state != ServerState::failed && ports_released_;
+  if (reopen && reuse_port()) {
+    tcp::endpoint failed;
+    if (auto ec = probe_ports(false, failed)) return finish_change(ec);  // still failed
+  }
+  state_.store(state, std::memory_order_release);
+  apply_everywhere(state, [this, state, reopen](std::error_code ec) {
+    if (state == ServerState::failed) ports_released_ = true;
+    if (!ec || !reopen) {
+      if (reopen) ports_released_ = false;
+      return finish_change(ec);
+    }
+    // All or none, as at start: the ports some shards opened are closed again.
+    state_.store(ServerState::failed, std::memory_order_release);
+    apply_everywhere(ServerState::failed, [this, ec](std::error_code) { finish_change(ec); });
+  });
+}
+
+void PoolServer::finish_change(std::error_code ec) {
+  Applied applied;
+  std::optional<ServerState> next;
+  {
+    std::lock_guard lock(changes_mutex_);
+    applied = std::move(changes_.front().applied);
+    changes_.pop_front();
+    if (!changes_.empty()) next = changes_.front().state;
+  }
+  if (applied) applied(ec);
+  if (next) run_change(*next);
 }
 
 std::error_code PoolServer::set_state_and_wait(ServerState state) {

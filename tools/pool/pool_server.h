@@ -1,12 +1,14 @@
 // One simulated Front End: its HTTP listeners (one per address any pool gives it: a Lync pool maps
-// 80, 443, 4443 and 8080 to the same machine), its "SIP" check port, its state and its one
-// session store. Its listeners and connections are spread over every io_context of the pool.
+// 80, 443, 4443 and 8080 to the same machine), its "SIP" check ports (one per port its pools'
+// health checks probe), its state and its one session store. Its listeners and connections are
+// spread over every io_context of the pool.
 #pragma once
 
 #include <asio/ip/tcp.hpp>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -23,7 +25,7 @@
 namespace tether::pool {
 
 // up: answers. failed: its ports refuse connections (the machine is gone). hung: accepts and
-// never answers (a wedged process), on both its HTTP ports and its check port.
+// never answers (a wedged process), on its HTTP ports and its check ports alike.
 enum class ServerState { up, failed, hung };
 
 std::string_view to_string(ServerState);
@@ -33,7 +35,7 @@ std::string_view to_string(ServerState);
 struct ServerSpec {
   std::string name;
   std::vector<asio::ip::tcp::endpoint> http;
-  asio::ip::tcp::endpoint check;
+  std::vector<asio::ip::tcp::endpoint> checks;
 };
 
 struct ServerOptions {
@@ -59,12 +61,15 @@ class PoolServer : public HttpConnection::Handler {
   const std::string& name() const { return spec_.name; }
   // The bound endpoints (no port 0 once listen() succeeded).
   const std::vector<asio::ip::tcp::endpoint>& http_endpoints() const { return spec_.http; }
-  const asio::ip::tcp::endpoint& check_endpoint() const { return spec_.check; }
+  const std::vector<asio::ip::tcp::endpoint>& check_endpoints() const { return spec_.checks; }
 
   ServerState state() const { return state_.load(std::memory_order_acquire); }
 
-  // Moves to `state` on every io_context; `applied` runs (on a worker) once all have, with the
-  // first error (a port that could not be bound again). Callable from any thread.
+  // Moves to `state` on every io_context; `applied` runs once all have, with the first error,
+  // on a worker or, when the change is refused at once, on the calling thread. Changes apply
+  // one after another in the order asked. Leaving `failed` binds the ports again, all or none:
+  // when one cannot be bound (another process took it meanwhile) the server stays failed and
+  // `applied` gets why. Callable from any thread.
   using Applied = std::function<void(std::error_code)>;
   void set_state(ServerState state, Applied applied);
   // The same, blocking; never from one of the pool's own worker threads.
@@ -80,17 +85,31 @@ class PoolServer : public HttpConnection::Handler {
 
   // HttpConnection::Handler for the HTTP ports.
   bool silent() const override { return state() == ServerState::hung; }
+  std::string_view server_name() const override { return spec_.name; }
   void on_request(HttpConnection& connection, const HttpConnection::Request& request) override;
   void on_tls_handshake(bool resumed) override;
 
  private:
   struct Shard;
   class CheckResponder;
+  struct Change {
+    ServerState state;
+    Applied applied;
+  };
 
+  // One acceptor per io_context on each port, sharing it through SO_REUSEPORT.
+  bool reuse_port() const { return shards_.size() > 1; }
   void accept(Shard& shard, asio::ip::tcp::socket socket, HttpConnection::Handler& handler,
               const HttpConnection::Options& options, asio::ssl::context* tls);
+  // Binds each port once without SO_REUSEPORT (lb/probe_bind.h), so that a port another process
+  // holds is an error instead of a port shared with it. With `resolve_ports`, port 0 becomes
+  // the port the OS chose.
+  std::error_code probe_ports(bool resolve_ports, asio::ip::tcp::endpoint& failed);
   std::error_code open_listeners(Shard& shard, bool resolve_ports, asio::ip::tcp::endpoint& failed);
   std::error_code apply(Shard& shard, ServerState state);
+  void apply_everywhere(ServerState state, Applied done);
+  void run_change(ServerState state);
+  void finish_change(std::error_code ec);
 
   ServerSpec spec_;
   ServerOptions options_;
@@ -99,7 +118,10 @@ class PoolServer : public HttpConnection::Handler {
   std::unique_ptr<CheckResponder> check_responder_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<ServerState> state_{ServerState::up};
-  std::mutex state_change_mutex_;
+  std::mutex changes_mutex_;
+  std::deque<Change> changes_;  // the first is under way; the others wait for it to finish
+  // A fail closed every listener on every io_context. Touched only by the change under way.
+  bool ports_released_ = false;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> handshakes_{0};
   std::atomic<std::uint64_t> resumed_{0};

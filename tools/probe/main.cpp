@@ -49,8 +49,8 @@ Definitions:
                         fail/remove S: required = clients of S that moved, needless = others that
                           moved;
                         drain S: required = 0, needless = every move (drain keeps its clients);
-                        add S: required = 0, to_added = moves to S (expected without a stick
-                          table), needless = moves between the old servers.
+                        add S: required = 0, needless = every move (nobody has to move for a
+                          new server), of them to_added = moves to S.
 Scenario mechanisms:
   fail    --control URL (POST /servers/S/fail)     remove  --hook CMD, or --control (fails S)
   drain   --admin URL [--pool P] (Tether admin     add     --hook CMD, or --control (recovers S)
@@ -123,18 +123,25 @@ int main(int argc, char** argv) {
                  "Stop starting requests after this long (e.g. 30s) and report what was measured");
   app.add_option("--timeout", timeout, "A request without a response after this long is an error")
       ->capture_default_str();
-  app.add_option("--scenario", scenario_text, "Event at the split: fail|drain|add|remove")
-      ->check(CLI::IsMember({"fail", "drain", "add", "remove"}));
-  app.add_option("--server", plan.server, "The server the scenario acts on");
-  app.add_option("--control", control, "tether-pool's control endpoint [http://]HOST:PORT");
-  app.add_option("--admin", admin, "Tether's admin API [http://]HOST:PORT");
+  auto* scenario_opt =
+      app.add_option("--scenario", scenario_text, "Event at the split: fail|drain|add|remove")
+          ->check(CLI::IsMember({"fail", "drain", "add", "remove"}));
+  // Ignored without --scenario, they would let a user believe a fail or a drain ran: refused.
+  app.add_option("--server", plan.server, "The server the scenario acts on")->needs(scenario_opt);
+  app.add_option("--control", control, "tether-pool's control endpoint [http://]HOST:PORT")
+      ->needs(scenario_opt);
+  app.add_option("--admin", admin, "Tether's admin API [http://]HOST:PORT")->needs(scenario_opt);
   app.add_option("--pool", plan.pool,
                  "Tether pool of the server (drain); default: the one pool the admin API shows "
-                 "with that server");
-  app.add_option("--admin-token-file", admin_token_file, "Bearer token for the admin API");
-  app.add_option("--hook", plan.hook, "Shell command that carries out the scenario");
+                 "with that server")
+      ->needs(scenario_opt);
+  app.add_option("--admin-token-file", admin_token_file, "Bearer token for the admin API")
+      ->needs(scenario_opt);
+  app.add_option("--hook", plan.hook, "Shell command that carries out the scenario")
+      ->needs(scenario_opt);
   app.add_option("--settle", settle, "Pause after the scenario action (health checks notice)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->needs(scenario_opt);
   auto* tls_opt = app.add_flag("--tls", options.tls.enabled,
                                "HTTPS: every connection starts with a TLS handshake (TLS 1.2+, "
                                "ALPN http/1.1, no session resumption)");
@@ -191,7 +198,6 @@ int main(int argc, char** argv) {
   for (const auto kind : {Scenario::fail, Scenario::drain, Scenario::add, Scenario::remove}) {
     if (scenario_text == to_string(kind)) plan.kind = kind;
   }
-  if (plan.kind == Scenario::none && !plan.server.empty()) return fail("--server needs --scenario");
   options.scenario = plan.kind;
   options.stop_on_signal = true;
   options.scenario_server = plan.server;
@@ -232,12 +238,13 @@ int main(int argc, char** argv) {
     return fail("scenario " + std::string(to_string(plan.kind)) + ": " + result.error);
 
   const auto& report = result.report;
-  if (report.answered > 0 && report.unattributed == report.answered) {
-    std::fprintf(stderr,
-                 "tether-probe: no response carried %s, so no server could be told apart; "
-                 "name the servers' identity header with --server-header\n",
-                 options.server_header.c_str());
+  if (plan.kind != Scenario::none && !report.scenario.performed) {
+    std::fprintf(stderr, "tether-probe: scenario %s %s not performed: %s\n",
+                 std::string(to_string(plan.kind)).c_str(), plan.server.c_str(),
+                 report.scenario.skipped_because.c_str());
   }
+  if (const auto warning = attribution_warning(report, options.server_header); !warning.empty())
+    std::fprintf(stderr, "tether-probe: %s\n", warning.c_str());
   if (report.errors.tls_handshake > 0) {
     std::fprintf(stderr, "tether-probe: %zu TLS handshakes failed; the first: %s\n",
                  report.errors.tls_handshake, report.tls_error.c_str());

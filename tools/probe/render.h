@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "tools/probe/tally.h"
 
@@ -10,6 +11,11 @@ namespace tether::probe {
 
 // The summary lines and the per-server distribution, for a terminal.
 std::string render_table(const Report& report);
+
+// What to tell the user when no answer carried `server_header`, so no server could be told
+// apart: the statuses that came back, and the header advice only when some were successful.
+// Empty when some answer named its server, or nothing was answered.
+std::string attribution_warning(const Report& report, std::string_view server_header);
 
 // One JSON object (SPEC §7 fields and more), written by hand: no JSON library in our deps.
 std::string render_json(const Report& report);

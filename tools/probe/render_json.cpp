@@ -136,6 +136,8 @@ std::string render_json(const Report& r) {
               o.string("server", r.scenario.server);
               o.boolean("performed", r.scenario.performed);
               o.string("action", r.scenario.action);
+              o.raw("skipped_because",
+                    r.scenario.performed ? "null" : admin::json_string(r.scenario.skipped_because));
               o.raw("servers_after", nested(4, [&](Object& after) {
                       for (const auto& share : r.servers)
                         after.number(share.name, share.clients_after);

@@ -48,11 +48,14 @@ void moves_panel(std::string& out, const Report& r, double x0) {
     const char* label;
     std::size_t value;
     const char* colour;
+    std::string note = {};
   };
   std::vector<Bar> bars = {{"required", r.moves.required, required_colour},
                            {"needless", r.moves.needless, needless_colour}};
-  if (r.scenario.kind == Scenario::add)
-    bars.push_back({"to added", r.moves.to_added, added_colour});
+  if (r.scenario.kind == Scenario::add) {
+    bars.push_back({"to added", r.moves.to_added, added_colour,
+                    format(" (of the %zu needless)", r.moves.needless)});
+  }
   std::size_t biggest = 1;
   for (const auto& bar : bars)
     biggest = std::max(biggest, bar.value);
@@ -67,7 +70,7 @@ void moves_panel(std::string& out, const Report& r, double x0) {
         0.85 * (bottom - top) * static_cast<double>(bars[i].value) / static_cast<double>(biggest);
     const double x = x0 + 10 + slot * static_cast<double>(i) + slot * 0.15;
     rect(out, x, bottom - h, slot * 0.7, h, bars[i].colour,
-         format("%s: %zu clients", bars[i].label, bars[i].value));
+         format("%s: %zu clients%s", bars[i].label, bars[i].value, bars[i].note.c_str()));
     text(out, x + slot * 0.35, bottom - h - 4, std::to_string(bars[i].value), "middle", 12);
     text(out, x + slot * 0.35, bottom + 16, bars[i].label, "middle", 12);
   }

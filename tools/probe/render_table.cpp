@@ -1,4 +1,6 @@
 #include <algorithm>
+#include <map>
+#include <string_view>
 
 #include "tools/probe/render.h"
 #include "tools/probe/text_format.h"
@@ -12,6 +14,14 @@ double percent(std::size_t part, std::size_t whole) {
 
 void line(std::string& out, const char* label, const std::string& value) {
   out += format("%-22s %s\n", label, value.c_str());
+}
+
+// "200 x 14, 440 x 1"
+std::string statuses_text(const std::map<int, std::size_t>& statuses) {
+  std::string text;
+  for (const auto& [status, count] : statuses)
+    text += format("%s%d x %zu", text.empty() ? "" : ", ", status, count);
+  return text;
 }
 
 }  // namespace
@@ -45,10 +55,7 @@ std::string render_table(const Report& r) {
   if (!r.tls_error.empty()) line(out, "tls error", r.tls_error);
   if (r.bodies_checked > 0)
     line(out, "bodies checked", format("%zu, %zu corrupt", r.bodies_checked, r.bodies_corrupt));
-  std::string statuses;
-  for (const auto& [status, count] : r.statuses)
-    statuses += format("%s%d x %zu", statuses.empty() ? "" : ", ", status, count);
-  if (!statuses.empty()) line(out, "statuses", statuses);
+  if (!r.statuses.empty()) line(out, "statuses", statuses_text(r.statuses));
   if (r.unattributed > 0) {
     line(out, "no server header", format("%zu answers", r.unattributed));
   }
@@ -68,10 +75,11 @@ std::string render_table(const Report& r) {
     line(out, "scenario",
          format("%s %s: %s", std::string(to_string(r.scenario.kind)).c_str(),
                 r.scenario.server.c_str(),
-                r.scenario.performed ? r.scenario.action.c_str() : "not reached"));
+                r.scenario.performed ? r.scenario.action.c_str()
+                                     : ("not performed: " + r.scenario.skipped_because).c_str()));
     const auto& m = r.moves;
     std::string moves = format("required %zu, needless %zu", m.required, m.needless);
-    if (r.scenario.kind == Scenario::add) moves += format(", to the added server %zu", m.to_added);
+    if (r.scenario.kind == Scenario::add) moves += format(" (%zu to the added server)", m.to_added);
     if (m.stayed > 0) moves += format(", stayed on %s %zu", r.scenario.server.c_str(), m.stayed);
     moves += format(" (of %zu clients; %zu unserved after)", m.considered, m.unserved);
     line(out, "moves", moves);
@@ -94,6 +102,20 @@ std::string render_table(const Report& r) {
   out += format("max/mean %.3f  cov %.3f  (%zu servers, mean %.1f clients)\n", r.max_over_mean,
                 r.cov, r.distribution_servers, r.mean_clients);
   return out;
+}
+
+std::string attribution_warning(const Report& r, std::string_view server_header) {
+  if (r.answered == 0 || r.unattributed < r.answered) return {};
+  const std::string header(server_header);
+  const bool any_success =
+      std::ranges::any_of(r.statuses, [](const auto& status) { return status.first / 100 == 2; });
+  // Unsuccessful answers without the header are mostly the load balancer's own (503: no server,
+  // 431: head too large): advice about the header would send the user the wrong way.
+  if (!any_success) {
+    return "no response was successful or carried " + header + ": " + statuses_text(r.statuses);
+  }
+  return "no response carried " + header + ", so no server could be told apart (" +
+         statuses_text(r.statuses) + "); name the servers' identity header with --server-header";
 }
 
 }  // namespace tether::probe

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tools/probe/client.h"
+#include "tools/probe/text_format.h"
 
 namespace tether::probe {
 
@@ -236,7 +237,20 @@ RunResult run_probe(const ProbeOptions& o, const ScenarioAction& action) {
     dispatcher.run_until(o.requests);
   } else {
     dispatcher.run_until(settings.split);
-    if (dispatcher.may_continue()) {
+    // An action whose settle would outlast --duration measures nothing after the split and
+    // leaves the server failed or drained for nothing: it is not started.
+    const auto left = deadline ? *deadline - Clock::now() : Clock::duration::max();
+    if (dispatcher.interrupted()) {
+      scenario.skipped_because = "a signal stopped the run before the scenario point";
+    } else if (left <= Clock::duration::zero()) {
+      scenario.skipped_because = "--duration ran out before the scenario point";
+    } else if (left <= o.settle) {
+      scenario.skipped_because = format(
+          "--duration left %.1f s at the split: no time for --settle (%.1f s) and a "
+          "second half",
+          std::chrono::duration<double>(left).count(),
+          std::chrono::duration<double>(o.settle).count());
+    } else {
       std::string error;
       if (!action(scenario.action, error)) {
         result.ok = false;

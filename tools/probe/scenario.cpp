@@ -12,14 +12,78 @@
 namespace tether::probe {
 namespace {
 
+// What came back, for an error message: the status and the start of the body on one line.
+std::string came_back(const HttpReply& reply) {
+  std::string text = std::to_string(reply.status);
+  std::string body = reply.body.substr(0, 120);
+  std::ranges::replace_if(
+      body, [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  while (body.ends_with(' '))
+    body.pop_back();
+  if (!body.empty()) text += ": " + body + (reply.body.size() > 120 ? "..." : "");
+  return text;
+}
+
 bool expect_ok(const std::optional<HttpReply>& reply, const std::string& what, std::string& error) {
   if (!reply) return false;  // http_call said why
   if (reply->status / 100 == 2) return true;
-  error = what + " answered " + std::to_string(reply->status);
-  if (!reply->body.empty()) error += ": " + reply->body.substr(0, 200);
-  while (error.ends_with('\n'))
-    error.pop_back();
+  error = what + " answered " + came_back(*reply);
   return false;
+}
+
+// tether-pool's control answers GET and POST /servers/S with S's document (tools/pool/control.cpp,
+// server_json): {"name": S, "state": "up" | "failed" | "hung", ...}. Anything else on that port
+// (a pool server's own HTTP port, a load balancer) answers 200 too, so the status proves nothing.
+bool is_control_document(std::string_view body, const std::string& server, std::string_view state) {
+  const auto parsed = admin::parse_json(body);
+  if (!parsed.ok()) return false;
+  const admin::JsonValue& name = (*parsed.value)["name"];
+  const admin::JsonValue& now = (*parsed.value)["state"];
+  if (!name.is_string() || name.as_string() != server || !now.is_string()) return false;
+  if (!state.empty()) return now.as_string() == state;
+  return now.as_string() == "up" || now.as_string() == "failed" || now.as_string() == "hung";
+}
+
+// Tether's state endpoint for the plan's server, and the headers its POSTs need.
+std::string state_path(const ScenarioPlan& plan) {
+  return "/api/v1/pools/" + plan.pool + "/servers/" + plan.server + "/state";
+}
+
+std::vector<std::string> admin_headers(const ScenarioPlan& plan) {
+  if (plan.admin_token.empty()) return {};
+  return {"Authorization: Bearer " + plan.admin_token};
+}
+
+// The token, checked without changing anything: Tether checks it before the body
+// (docs/admin-api.md: 401, then pool and server names 404, then the body 400), so a state change
+// that asks for nothing ({}) is a 401 for a missing or wrong token and a 400 otherwise.
+bool check_admin_token(const ScenarioPlan& plan, std::string& error) {
+  const std::string path = state_path(plan);
+  const auto reply =
+      http_call(*plan.admin, "POST", path, "{}", admin_headers(plan), plan.timeout, error);
+  if (!reply) return false;
+  if (reply->status == 400) return true;
+  const std::string admin = "the admin API " + plan.admin->text;
+  if (reply->status == 401) {
+    const auto parsed = admin::parse_json(reply->body);
+    const std::string why = parsed.ok() ? (*parsed.value)["error"].as_string() : "";
+    error = admin + " refused " +
+            (plan.admin_token.empty() ? "a change without a token"
+                                      : "the token of --admin-token-file") +
+            (why.empty() ? "" : ": " + why) +
+            (plan.admin_token.empty() ? "; give it with --admin-token-file FILE" : "");
+    return false;
+  }
+  error = admin + " answered a token check (POST " + plan.admin->url(path) + " {}) with " +
+          came_back(*reply);
+  return false;
+}
+
+// Whether a tether-pool control answer is its "no server named S" 404.
+bool is_unknown_server(const HttpReply& reply) {
+  if (reply.status != 404) return false;
+  const auto parsed = admin::parse_json(reply.body);
+  return parsed.ok() && (*parsed.value)["error"].as_string().starts_with("no server named");
 }
 
 // "a, b, c", or "none".
@@ -109,13 +173,17 @@ bool preflight(ScenarioPlan& plan, Mechanism mechanism, std::string& error) {
       return true;
     case Mechanism::control_fail:
     case Mechanism::control_recover: {
-      const auto reply =
-          http_call(*plan.control, "GET", "/servers/" + plan.server, "", {}, plan.timeout, error);
-      if (reply && reply->status == 404) {
+      const std::string path = "/servers/" + plan.server;
+      const auto reply = http_call(*plan.control, "GET", path, "", {}, plan.timeout, error);
+      if (!reply) return false;
+      if (is_unknown_server(*reply)) {
         error = "the control endpoint " + plan.control->text + " knows no server " + plan.server;
         return false;
       }
-      return expect_ok(reply, "the control endpoint " + plan.control->text, error);
+      if (reply->status == 200 && is_control_document(reply->body, plan.server, "")) return true;
+      error = "--control " + plan.control->text + " is not tether-pool's control endpoint: GET " +
+              plan.control->url(path) + " answered " + came_back(*reply);
+      return false;
     }
     case Mechanism::admin_drain: {
       const auto reply =
@@ -124,7 +192,7 @@ bool preflight(ScenarioPlan& plan, Mechanism mechanism, std::string& error) {
       const auto pool = drain_pool(plan, reply->body, error);
       if (!pool) return false;
       plan.pool = *pool;
-      return true;
+      return check_admin_token(plan, error);
     }
   }
   return true;
@@ -140,16 +208,27 @@ bool perform(const ScenarioPlan& plan, Mechanism mechanism, std::string& done, s
           "/servers/" + plan.server + (mechanism == Mechanism::control_fail ? "/fail" : "/recover");
       const auto reply = http_call(*plan.control, "POST", path, "", {}, plan.timeout, error);
       if (!expect_ok(reply, "POST " + plan.control->url(path), error)) return false;
+      const std::string_view state = mechanism == Mechanism::control_fail ? "failed" : "up";
+      if (!is_control_document(reply->body, plan.server, state)) {
+        error = "POST " + plan.control->url(path) + " answered " + came_back(*reply) + ", not " +
+                plan.server + " in state " + std::string(state);
+        return false;
+      }
       done = "POST " + plan.control->url(path) + " -> " + std::to_string(reply->status);
       return true;
     }
     case Mechanism::admin_drain: {
-      const std::string path = "/api/v1/pools/" + plan.pool + "/servers/" + plan.server + "/state";
-      std::vector<std::string> headers;
-      if (!plan.admin_token.empty()) headers.push_back("Authorization: Bearer " + plan.admin_token);
-      const auto reply = http_call(*plan.admin, "POST", path, R"({"state":"drain"})", headers,
-                                   plan.timeout, error);
+      const std::string path = state_path(plan);
+      const auto reply = http_call(*plan.admin, "POST", path, R"({"state":"drain"})",
+                                   admin_headers(plan), plan.timeout, error);
       if (!expect_ok(reply, "POST " + plan.admin->url(path), error)) return false;
+      // Tether answers with the server's new status (docs/admin-api.md).
+      const auto status = admin::parse_json(reply->body);
+      if (!status.ok() || (*status.value)["admin_state"].as_string() != "drain") {
+        error = "POST " + plan.admin->url(path) + " answered " + came_back(*reply) + ", not " +
+                plan.server + " with admin_state drain";
+        return false;
+      }
       done = "POST " + plan.admin->url(path) + " {\"state\":\"drain\"} -> " +
              std::to_string(reply->status);
       return true;

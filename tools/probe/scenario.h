@@ -53,8 +53,9 @@ std::optional<std::string> drain_pool(const ScenarioPlan& plan, std::string_view
                                       std::string& error);
 
 // Before any client starts: the control endpoint or admin API answers and knows the server (and
-// pool), so a typo fails in a second instead of after phase one. A drain without plan.pool gets
-// it here (drain_pool). A hook is not tried in advance.
+// pool), and the admin API takes plan.admin_token, so a typo fails in a second instead of after
+// phase one. Nothing is changed. A drain without plan.pool gets it here (drain_pool). A hook is
+// not tried in advance.
 bool preflight(ScenarioPlan& plan, Mechanism mechanism, std::string& error);
 
 // At the scenario point. On success `done` says what was done ("POST http://.../fail -> 200").

@@ -48,6 +48,7 @@ void Tally::record(const Observation& o) {
   client.seen = true;
   client.next_request = o.request + 1;
   client.roamed = client.roamed || o.roamed_source;
+  client.sent_after = client.sent_after || o.after_split;
   ++requests_;
   if (o.handshake_ms >= 0) handshakes_.push_back(o.handshake_ms);
 
@@ -123,10 +124,12 @@ void count_move(Scenario scenario, std::uint32_t target, std::uint32_t before, s
       if (moved) ++moves.needless;
       return;
     case Scenario::add:
-      if (moved && after == target)
-        ++moves.to_added;
-      else if (moved)
-        ++moves.needless;
+      // Nobody has to leave a server that stays (SPEC §4: clients stay where they are, only new
+      // ones use the added server), so every move is needless; to_added is the part of them that
+      // went to S, what a hash without a stick table costs.
+      if (!moved) return;
+      ++moves.needless;
+      if (after == target) ++moves.to_added;
       return;
     case Scenario::none:
       return;
@@ -193,7 +196,7 @@ Report Tally::report(const ScenarioInfo& scenario) const {
     }
     if (!split_matters || client.before == no_server) continue;
     if (client.after == no_server) {
-      ++report.moves.unserved;
+      if (client.sent_after) ++report.moves.unserved;
       continue;
     }
     count_move(scenario.kind, target, client.before, client.after, report.moves);

@@ -24,9 +24,11 @@
 //        moved; stayed = clients on S still answered by S afterwards (the LB did not move them).
 //      drain S: required = 0. Drain means "no new clients, keep the ones you have", so every
 //        move is needless, the drained server's clients included.
-//      add S: required = 0; to_added = clients that moved to S (the price of a hash without a
-//        stick table: expected, not needless); needless = clients that moved anywhere else.
-//      unserved = clients answered before the split and never after (not counted as moves).
+//      add S: required = 0. Adding a server moves nobody (SPEC §4), so every move is needless;
+//        to_added = those of them that moved to S (what a hash without a stick table costs).
+//      unserved = clients answered before the split, sent requests after it and never answered
+//        then (not counted as moves; a client the probe sent nothing after the split, because
+//        --duration or a signal stopped it, is not unserved).
 #pragma once
 
 #include <cstddef>
@@ -66,6 +68,7 @@ struct ScenarioInfo {
   std::string server;
   bool performed = false;  // the action ran (a run cut short by --duration may stop before it)
   std::string action;      // what was done, e.g. "POST http://127.0.0.1:9000/servers/fe02/fail"
+  std::string skipped_because = {};  // why the action did not run, when it did not
 };
 
 // What the run was; copied into the report by the runner.
@@ -108,7 +111,7 @@ struct Errors {
 struct Moves {
   std::size_t required = 0;
   std::size_t needless = 0;
-  std::size_t to_added = 0;
+  std::size_t to_added = 0;  // add: the needless moves that went to the added server
   std::size_t stayed = 0;
   std::size_t unserved = 0;
   std::size_t considered = 0;  // clients with a server before and after, not roaming
@@ -163,6 +166,7 @@ class Tally {
     bool roamed = false;
     bool several_servers = false;
     bool lost_session = false;
+    bool sent_after = false;  // sent at least one request from the split on
     std::size_t next_request = 0;
     std::uint32_t home = no_server;
     std::uint32_t before = no_server;
