@@ -1,6 +1,7 @@
 #include "config/loader.h"
 
 #include <unistd.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
@@ -372,6 +373,11 @@ Mark mark_of(const YAML::Node& node, Mark fallback) {
   return {mark.line + 1, mark.column + 1};
 }
 
+// Where yaml-cpp found a syntax error, 1-based.
+Mark mark_of(const YAML::Exception& e) {
+  return e.mark.is_null() ? Mark{1, 1} : Mark{e.mark.line + 1, e.mark.column + 1};
+}
+
 // What a pass over the YAML stream's events finds before the documents are built: where a second
 // document starts (its `---`, or the first text after a `...`), or where yaml-cpp stops making
 // progress. yaml-cpp 0.7 (Debian 12) reports a token it cannot place, such as a `,` outside a flow
@@ -474,10 +480,14 @@ class Loader {
         return finish();
       }
       root = YAML::Load(yaml);
+    } catch (const YAML::DeepRecursion& e) {
+      // yaml-cpp's own words for this are "bad file".
+      error(mark_of(e), "",
+            "YAML syntax error: nested " + std::to_string(e.depth()) + " levels deep, too deep");
+      return finish();
     } catch (const YAML::Exception& e) {
       // e.msg is the bare reason; what() would repeat the position in yaml-cpp's own words.
-      const Mark at = e.mark.is_null() ? Mark{1, 1} : Mark{e.mark.line + 1, e.mark.column + 1};
-      error(at, "", "YAML syntax error: " + e.msg);
+      error(mark_of(e), "", "YAML syntax error: " + e.msg);
       return finish();
     }
     read_root(root);

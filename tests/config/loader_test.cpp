@@ -456,6 +456,15 @@ TEST(LoadScenario, AStrayCommaIsASyntaxErrorNotAnEndlessStream) {
   EXPECT_EQ(after_a_map[0].rfind("inline.yaml:9:1: YAML syntax error: ", 0), 0u) << after_a_map[0];
 }
 
+// yaml-cpp stops at 500 levels and calls it "bad file".
+TEST(LoadScenario, NestingTooDeepIsNamed) {
+  const auto deep = errors_of("threads: " + std::string(3000, '['));
+  ASSERT_EQ(deep.size(), 1u);
+  EXPECT_EQ(deep[0].rfind("inline.yaml:1:", 0), 0u) << deep[0];
+  EXPECT_NE(deep[0].find("YAML syntax error: nested 500 levels deep, too deep"), std::string::npos)
+      << deep[0];
+}
+
 // Two frontends that cannot both bind, as the kernel sees it: equal addresses, or one the
 // wildcard of the other's family and port. v6 listeners are v6-only (lb/listener.cpp), so
 // [::]:P and 0.0.0.0:P both bind.
