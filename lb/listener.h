@@ -18,7 +18,7 @@ namespace tether::lb {
 struct Frontend;
 class Worker;
 
-class Listener : public Poller::Target {
+class Listener final : public Poller::Target {
  public:
   Listener(Worker& worker, Frontend& frontend);
   ~Listener();
