@@ -383,7 +383,8 @@ Mark mark_of(const YAML::Exception& e) {
 // progress. yaml-cpp 0.7 (Debian 12) reports a token it cannot place, such as a `,` outside a flow
 // collection, as an empty document without consuming it, over and over: YAML::LoadAll would grow
 // a vector of them until memory runs out (jbeder/yaml-cpp#1319), so documents are counted here,
-// two at most, and a document that starts where the previous one did is that stuck token.
+// three at most, and a document that starts where the previous one did is that stuck token (the
+// first of the run may follow a sound document: `- a` then `,`).
 struct DocumentScan {
   std::optional<Mark> second_document;
   std::optional<Mark> stuck_at;
@@ -408,16 +409,19 @@ DocumentScan scan_documents(const std::string& yaml) {
   std::istringstream in(yaml);
   YAML::Parser parser(in);
   DocumentStarts documents;
-  while (documents.starts.size() < 2 && parser.HandleNextDocument(documents)) {
+  while (documents.starts.size() < 3 && parser.HandleNextDocument(documents)) {
   }
+  const auto at = [&](std::size_t i) {
+    return Mark{documents.starts[i].line + 1, documents.starts[i].column + 1};
+  };
   DocumentScan scan;
-  if (documents.starts.size() < 2) return scan;
-  const YAML::Mark& second = documents.starts[1];
-  const Mark at{second.line + 1, second.column + 1};
-  if (second.pos == documents.starts[0].pos)
-    scan.stuck_at = at;
-  else
-    scan.second_document = at;
+  for (std::size_t i = 1; i < documents.starts.size(); ++i) {
+    if (documents.starts[i].pos == documents.starts[i - 1].pos) {
+      scan.stuck_at = at(i);
+      return scan;
+    }
+  }
+  if (documents.starts.size() >= 2) scan.second_document = at(1);
   return scan;
 }
 

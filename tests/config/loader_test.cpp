@@ -451,6 +451,10 @@ TEST(LoadScenario, AStrayCommaIsASyntaxErrorNotAnEndlessStream) {
             std::vector<std::string>{"inline.yaml:1:1: YAML syntax error: unexpected character"});
   EXPECT_EQ(errors_of("\n\n  ,\n"),
             std::vector<std::string>{"inline.yaml:3:3: YAML syntax error: unexpected character"});
+  EXPECT_EQ(errors_of("- a\n,\n"),
+            std::vector<std::string>{"inline.yaml:2:1: YAML syntax error: unexpected character"});
+  EXPECT_EQ(errors_of("%YAML 1.2\n---\n,\n"),
+            std::vector<std::string>{"inline.yaml:3:1: YAML syntax error: unexpected character"});
   const auto after_a_map = errors_of(kFrontend + kPool + ",\n");
   ASSERT_EQ(after_a_map.size(), 1u);
   EXPECT_EQ(after_a_map[0].rfind("inline.yaml:9:1: YAML syntax error: ", 0), 0u) << after_a_map[0];
