@@ -1,6 +1,7 @@
 #include "admin/admin_connection.h"
 
 #include <asio/write.hpp>
+#include <string_view>
 
 namespace tether::admin {
 
@@ -56,6 +57,7 @@ void AdminConnection::process() {
   HttpRequest request;
   switch (reader_.next(request)) {
     case RequestReader::Status::need_more:
+      if (reader_.take_continue()) return go_on();
       return read();
     case RequestReader::Status::failed:
       return respond(error_response(reader_.error().status, reader_.error().message), false, false);
@@ -64,6 +66,16 @@ void AdminConnection::process() {
       return respond(response, request.keep_alive, request.method == "HEAD");
     }
   }
+}
+
+void AdminConnection::go_on() {
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  asio::async_write(socket_, asio::buffer(kContinue),
+                    [self = shared_from_this()](std::error_code ec, std::size_t) {
+                      if (self->stopped()) return;
+                      if (ec) return self->close();
+                      self->read();
+                    });
 }
 
 void AdminConnection::respond(const HttpResponse& response, bool keep_alive, bool head_only) {

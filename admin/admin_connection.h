@@ -41,6 +41,7 @@ class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
  private:
   void read();
   void process();
+  void go_on();  // "100 Continue": the client holds its body back until it has it
   void respond(const HttpResponse& response, bool keep_alive, bool head_only);
   void linger();
   void discard();

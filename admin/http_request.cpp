@@ -224,6 +224,9 @@ RequestReader::Status RequestReader::next(HttpRequest& request) {
     buffer_.erase(0, head_size);
     pending_ = std::move(head.request);
     body_length_ = head.body_length;
+    const std::string* expect = pending_->header("expect");
+    continue_due_ = pending_->minor_version >= 1 && expect && lower(*expect) == "100-continue" &&
+                    buffer_.size() < body_length_;
   }
   if (buffer_.size() < body_length_) return Status::need_more;
   request = std::move(*pending_);

@@ -54,6 +54,11 @@ class RequestReader {
 
   bool buffered() const { return !buffer_.empty(); }
 
+  // True once after next() said need_more for a body its sender holds back until told to go on
+  // (`Expect: 100-continue`, RFC 9110 §10.1.1): answer "100 Continue", then read on. Windows
+  // PowerShell's Invoke-RestMethod sends every POST that way and otherwise waits 350 ms.
+  bool take_continue() { return std::exchange(continue_due_, false); }
+
  private:
   Status fail(int status, std::string message);
 
@@ -62,6 +67,7 @@ class RequestReader {
   std::optional<HttpRequest> pending_;  // head read, body still arriving
   std::size_t body_length_ = 0;
   bool failed_ = false;
+  bool continue_due_ = false;
   RequestError error_;
 };
 

@@ -13,6 +13,7 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -69,6 +70,14 @@ void discard_readable(int fd) {
 bool connection_header(std::string_view name) {
   return iequals(name, "connection") || iequals(name, "keep-alive") ||
          iequals(name, "proxy-connection");
+}
+
+// Content-Length repeated with one length goes on once (http::content_length_value).
+void append_content_length(std::string& out, const http::Header& field) {
+  out.append(field.name)
+      .append(": ")
+      .append(http::content_length_value(field.value))
+      .append("\r\n");
 }
 
 const char* reason_phrase(unsigned status) {
@@ -972,8 +981,13 @@ std::string HttpSession::request_head_for_server(const Exchange& x) const {
   out.append(request_.version == http::Version::http11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
   std::string forwarded_for;
   const http::ConnectionOptions hop(request_.headers);
+  bool length_sent = false;
   for (const auto& h : request_.headers) {
     if (connection_header(h.name)) continue;
+    if (iequals(h.name, "content-length")) {
+      if (!std::exchange(length_sent, true)) append_content_length(out, h);
+      continue;
+    }
     // This hop's fields stay here; an Upgrade offered is passed on only when taken (run()).
     if (iequals(h.name, "upgrade") ? !x.upgrade : hop.names(h.name)) continue;
     if (iequals(h.name, "x-forwarded-for")) {
@@ -1024,8 +1038,13 @@ void HttpSession::response_head_for_client(const Exchange& x, const http::Respon
       .append(head.reason)
       .append("\r\n");
   const http::ConnectionOptions hop(head.headers);
+  bool length_sent = false;
   for (const auto& h : head.headers) {
     if (connection_header(h.name) || hop.names(h.name)) continue;
+    if (iequals(h.name, "content-length")) {
+      if (!std::exchange(length_sent, true)) append_content_length(out, h);
+      continue;
+    }
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
   append_set_cookie(x, out);

@@ -34,8 +34,15 @@ void wait_for_signals(asio::signal_set& signals, tether::lb::Daemon& daemon) {
       daemon.reload();  // logs and counts the outcome
     } else if (signal == SIGUSR1) {
       daemon.reopen_access_log();  // logrotate's postrotate
+    } else if (signal == SIGUSR2) {
+      // HAProxy reloads on it and NGINX starts a new binary; left to its default it would kill
+      // us and every connection with us. Say which signals do what instead.
+      spdlog::warn("SIGUSR2 ignored: SIGHUP reloads the configuration, SIGTERM stops");
     } else {
-      spdlog::info("{} received", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+      // SIGQUIT is NGINX's graceful stop; ours is SIGTERM's.
+      spdlog::info("{} received", signal == SIGTERM  ? "SIGTERM"
+                                  : signal == SIGINT ? "SIGINT"
+                                                     : "SIGQUIT");
       daemon.shutdown();
     }
     wait_for_signals(signals, daemon);
@@ -124,7 +131,9 @@ int main(int argc, char** argv) {
     spdlog::info("admin API listening on {}", admin_config->listen.text);
   }
   asio::signal_set signals(daemon->control(), SIGTERM, SIGINT, SIGHUP);
+  signals.add(SIGQUIT);
   signals.add(SIGUSR1);
+  signals.add(SIGUSR2);
   wait_for_signals(signals, *daemon);
   spdlog::info("tether {} started: {} workers", TETHER_VERSION, daemon->worker_count());
   daemon->run();

@@ -11,6 +11,13 @@ std::string_view header_value(const std::vector<Header>& headers, std::string_vi
   return {};
 }
 
+std::string_view content_length_value(std::string_view value) {
+  ListElements elements(value);
+  std::string_view first;
+  elements.next(first);
+  return first;
+}
+
 ConnectionOptions::ConnectionOptions(const std::vector<Header>& headers) {
   for (const Header& header : headers) {
     if (!iequals(header.name, "connection")) continue;

@@ -16,6 +16,12 @@ struct Header {
 // Value of the first field called `name` (case-insensitive), or an empty view when there is none.
 std::string_view header_value(const std::vector<Header>& headers, std::string_view name);
 
+// The one length that a head's Content-Length fields state. Several fields, or a list
+// ("42, 42"), pass the head's checks only when every element is the same length, and RFC 9110
+// §8.6 has a proxy send them on as one field with one value: a strict next hop would refuse the
+// repeats. This returns the first element of the first field's value.
+std::string_view content_length_value(std::string_view value);
+
 // The options a head's Connection fields list (RFC 9110 §7.6.1): the fields they name belong to
 // this hop, and a proxy removes them before forwarding ("Connection: foo" with "Foo: 1", or
 // HTTP2-Settings next to an h2c Upgrade). close and keep-alive name no field. Up to kMax options

@@ -470,6 +470,25 @@ TEST_F(AdminWire, BodyArrivingInPiecesIsRead) {
   EXPECT_NE(reply.find(R"("admin_state":"drain")"), std::string::npos) << reply;
 }
 
+TEST_F(AdminWire, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
+  asio::io_context context;
+  tcp::socket socket(context);
+  socket.connect(tether->admin());
+  const std::string body = R"({"state":"drain"})";
+  asio::write(socket, asio::buffer("POST /api/v1/pools/web/servers/fe01/state HTTP/1.1\r\n"
+                                   "Host: a\r\nConnection: close\r\nExpect: 100-Continue\r\n"
+                                   "Content-Length: " +
+                                   std::to_string(body.size()) + "\r\n\r\n"));
+  // The client holds its body back: without the interim answer nothing more would happen.
+  const Received interim = read_until_closed(socket, 1s);
+  EXPECT_FALSE(interim.closed);
+  EXPECT_EQ(interim.data, "HTTP/1.1 100 Continue\r\n\r\n");
+  asio::write(socket, asio::buffer(body));
+  const std::string reply = read_until_closed(socket, 5s).data;
+  EXPECT_EQ(reply.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << reply;
+  EXPECT_NE(reply.find(R"("admin_state":"drain")"), std::string::npos) << reply;
+}
+
 TEST_F(AdminApi, IdleAndSlowConnectionsAreClosedAfterTheIdleTimeout) {
   admin::AdminServer::Options options;
   options.idle_timeout = 200ms;

@@ -50,6 +50,31 @@ TEST(RequestReader, WaitsForTheWholeHeadAndBody) {
   EXPECT_EQ(request.body, R"({"state":"drain"})");
 }
 
+TEST(RequestReader, AnExpectedContinueIsDueOnceWhileTheBodyIsHeldBack) {
+  const std::string head =
+      "POST /a HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n";
+  RequestReader reader;
+  HttpRequest request;
+  reader.feed(head);
+  ASSERT_EQ(reader.next(request), Status::need_more);
+  EXPECT_TRUE(reader.take_continue());
+  EXPECT_FALSE(reader.take_continue()) << "due once";
+  reader.feed("{}");
+  ASSERT_EQ(reader.next(request), Status::complete);
+  EXPECT_EQ(request.body, "{}");
+  EXPECT_FALSE(reader.take_continue());
+
+  // The body came with the head: nothing to ask for. HTTP/1.0 knows no 100 (RFC 9110 §15.2).
+  for (const std::string& bytes :
+       {head + "{}", std::string("POST /a HTTP/1.0\r\nExpect: 100-continue\r\n"
+                                 "Content-Length: 2\r\n\r\n")}) {
+    RequestReader other;
+    other.feed(bytes);
+    other.next(request);
+    EXPECT_FALSE(other.take_continue()) << bytes;
+  }
+}
+
 TEST(RequestReader, KeepAliveConnectionCarriesTwoRequests) {
   RequestReader reader;
   reader.feed(

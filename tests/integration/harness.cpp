@@ -185,9 +185,9 @@ TetherProcess::~TetherProcess() {
   terminate_and_wait();
 }
 
-int TetherProcess::terminate_and_wait() {
+int TetherProcess::terminate_and_wait(int signal) {
   if (pid_ <= 0) return -1;
-  kill(pid_, SIGTERM);
+  kill(pid_, signal);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;

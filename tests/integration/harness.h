@@ -3,6 +3,8 @@
 // connect from any 127.x.y.z (or local IPv6) source address.
 #pragma once
 
+#include <signal.h>
+
 #include <asio.hpp>
 #include <atomic>
 #include <functional>
@@ -74,7 +76,7 @@ class TetherProcess {
   TetherProcess(const std::string& config_path, tcp::endpoint wait_for,
                 const std::string& output_path = "");
   ~TetherProcess();
-  int terminate_and_wait();  // exit status
+  int terminate_and_wait(int signal = SIGTERM);  // exit status
   pid_t pid() const { return pid_; }
 
  private:

@@ -133,6 +133,39 @@ TEST_F(HttpDesync, FieldsAConnectionHeaderNamesStayOnTheirHop) {
   EXPECT_NE(seen[0].head.find("X-Kept: 3"), std::string::npos) << seen[0].head;
 }
 
+TEST_F(HttpDesync, ARepeatedContentLengthGoesOnAsOneField) {
+  // RFC 9110 §8.6: repeats of one length are let through only as one field with one value; a
+  // strict next hop (Tether's own client side among them) refuses a head that repeats it.
+  start([this](ScriptedServer::Connection& c) {
+    std::string pending;
+    Seen request;
+    if (!read_request(c, pending, request)) return;
+    {
+      std::lock_guard lock(mutex);
+      seen.push_back(request);
+    }
+    c.write("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\ncontent-length: 2\r\n\r\nok");
+    c.hold(5s);
+  });
+  HttpClient client(tether->endpoint("faulty"));
+  client.send(
+      "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX-Between: 1\r\n"
+      "Content-Length: 5, 5\r\n\r\nhello");
+  const auto r = client.read();
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "ok");
+  EXPECT_EQ(r.count("Content-Length"), 1) << r.head;
+  EXPECT_EQ(r.header("Content-Length"), "2") << r.head;
+  const auto seen = requests_seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].body, "hello");
+  EXPECT_NE(seen[0].head.find("\r\nContent-Length: 5\r\nX-Between: 1\r\n"), std::string::npos)
+      << seen[0].head;
+  EXPECT_EQ(seen[0].head.find("Content-Length: 5", seen[0].head.find("X-Between")),
+            std::string::npos)
+      << seen[0].head;
+}
+
 TEST_F(HttpDesync, BytesAServerSendsOnAParkedConnectionNeverReachAnotherClient) {
   // After its answer to /extra the server sends a second response nobody asked for. The next
   // client's request must not get it as its own answer.

@@ -3,11 +3,15 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 
 #include "tests/integration/harness.h"
 
 namespace tether::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 struct Run {
   int status;
@@ -92,6 +96,28 @@ TEST(TetherProcess, APortThatCannotBeBoundIsNamedAndExitsTwo) {
   EXPECT_EQ(run.status, 2);
   EXPECT_NE(run.output.find("127.0.0.1:" + port), std::string::npos) << run.output;
   EXPECT_NE(run.output.find("in use"), std::string::npos) << run.output;
+}
+
+TEST(TetherProcess, SigusrTwoIsRefusedAloudAndSigquitStopsGracefully) {
+  // An HAProxy operator reloads with SIGUSR2, an NGINX one stops with SIGQUIT: the first must not
+  // kill the process (its default action), the second stops as SIGTERM does.
+  auto servers = echo_pool(2);
+  const auto port = free_port();
+  const auto config = write_temp_file(
+      "signals.yaml", single_pool_yaml(servers, {"127.0.0.1:" + std::to_string(port)}));
+  const std::string output = write_temp_file("signals.out", "");
+  const tcp::endpoint frontend(asio::ip::make_address("127.0.0.1"), port);
+  TetherProcess tether(config, frontend, output);
+  ASSERT_EQ(kill(tether.pid(), SIGUSR2), 0);
+  auto said = [&] {
+    std::ifstream in(output);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  ASSERT_TRUE(wait_until([&] { return said().find("SIGUSR2 ignored") != std::string::npos; }, 5s))
+      << said();
+  EXPECT_FALSE(server_seen_by(client_address(1), frontend).empty()) << "still serving";
+  EXPECT_EQ(tether.terminate_and_wait(SIGQUIT), 0);
+  EXPECT_NE(said().find("SIGQUIT received"), std::string::npos) << said();
 }
 
 TEST(TetherProcess, TwoInstancesWithTheSameConfigChooseTheSameServers) {
