@@ -972,6 +972,32 @@ TEST(ProbeScenarioMechanism, AnActionAnsweredWithoutTheNewStateFails) {
   EXPECT_NE(error.find("not fe02 with admin_state drain"), std::string::npos) << error;
 }
 
+// A fail of a server failed already, or an add of one serving already, would report a split at
+// which nothing happened: refused before the run, saying what to do first.
+TEST(ProbeScenarioMechanism, AControlActionThatWouldChangeNothingIsRefusedFirst) {
+  std::string state;
+  ScriptedPool control([&](const ScriptedRequest&) {
+    return ScriptedReply{.body = R"({"name": "fe02", "state": ")" + state + R"("})"};
+  });
+  ScenarioPlan plan;
+  plan.server = "fe02";
+  std::string error;
+  plan.control = parse_service_url(text_of(control.endpoint()), error);
+  state = "failed";
+  EXPECT_FALSE(preflight(plan, Mechanism::control_fail, error));
+  EXPECT_NE(error.find("fe02 is failed already at the start"), std::string::npos) << error;
+  EXPECT_NE(error.find("/servers/fe02/recover first"), std::string::npos) << error;
+  EXPECT_TRUE(preflight(plan, Mechanism::control_recover, error)) << error;
+  state = "up";
+  EXPECT_FALSE(preflight(plan, Mechanism::control_recover, error));
+  EXPECT_NE(error.find("fe02 is up already at the start"), std::string::npos) << error;
+  EXPECT_NE(error.find("/servers/fe02/fail first"), std::string::npos) << error;
+  EXPECT_TRUE(preflight(plan, Mechanism::control_fail, error)) << error;
+  state = "hung";  // either action changes it
+  EXPECT_TRUE(preflight(plan, Mechanism::control_fail, error)) << error;
+  EXPECT_TRUE(preflight(plan, Mechanism::control_recover, error)) << error;
+}
+
 TEST(ProbeScenarioMechanism, AHookRunsWithTheScenarioInItsEnvironment) {
   const auto marker = std::filesystem::path(::testing::TempDir()) / "probe_hook_ran";
   std::filesystem::remove(marker);

@@ -180,9 +180,20 @@ bool preflight(ScenarioPlan& plan, Mechanism mechanism, std::string& error) {
         error = "the control endpoint " + plan.control->text + " knows no server " + plan.server;
         return false;
       }
-      if (reply->status == 200 && is_control_document(reply->body, plan.server, "")) return true;
-      error = "--control " + plan.control->text + " is not tether-pool's control endpoint: GET " +
-              plan.control->url(path) + " answered " + came_back(*reply);
+      if (reply->status != 200 || !is_control_document(reply->body, plan.server, "")) {
+        error = "--control " + plan.control->text + " is not tether-pool's control endpoint: GET " +
+                plan.control->url(path) + " answered " + came_back(*reply);
+        return false;
+      }
+      // An action that changes nothing would report a split at which nothing happened.
+      const bool recover = mechanism == Mechanism::control_recover;
+      if (!is_control_document(reply->body, plan.server, recover ? "up" : "failed")) return true;
+      const std::string other = recover ? "/fail" : "/recover";
+      error =
+          plan.server + " is " + (recover ? "up" : "failed") + " already at the start (GET " +
+          plan.control->url(path) + "): the run needs it " +
+          (recover ? "failed, to recover it at the split" : "serving, to fail it at the split") +
+          "; POST " + plan.control->url(path + other) + " first";
       return false;
     }
     case Mechanism::admin_drain: {
