@@ -24,8 +24,10 @@ std::string_view content_length_value(std::string_view value);
 
 // The options a head's Connection fields list (RFC 9110 §7.6.1): the fields they name belong to
 // this hop, and a proxy removes them before forwarding ("Connection: foo" with "Foo: 1", or
-// HTTP2-Settings next to an h2c Upgrade). close and keep-alive name no field. Up to kMax options
-// are kept: a head naming more keeps its further ones (no real client sends so many).
+// HTTP2-Settings next to an h2c Upgrade). close and keep-alive name no field, and the fields that
+// frame or route the message (Content-Length, Transfer-Encoding, Host) are never this hop's alone.
+// Up to kMax options are kept: a head naming more keeps its further ones (no real client sends so
+// many).
 class ConnectionOptions {
  public:
   explicit ConnectionOptions(const std::vector<Header>& headers);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "lb/http/tokens.h"
@@ -131,6 +132,41 @@ TEST_F(HttpDesync, FieldsAConnectionHeaderNamesStayOnTheirHop) {
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].head.find("X-Client-Hop"), std::string::npos) << seen[0].head;
   EXPECT_NE(seen[0].head.find("X-Kept: 3"), std::string::npos) << seen[0].head;
+}
+
+TEST_F(HttpDesync, AConnectionHeaderCannotTakeAwayTheFraming) {
+  // A Connection header must not strip what frames the message (or routes it): without its
+  // Transfer-Encoding the chunked body below would reach the server as a request of its own, and
+  // a response without its Content-Length would leave the client waiting for the end (close, so
+  // that a failure here is quick rather than a wait for the idle timeout).
+  start([this](ScriptedServer::Connection& c) {
+    std::string pending;
+    Seen request;
+    if (!read_request(c, pending, request)) return;
+    {
+      std::lock_guard lock(mutex);
+      seen.push_back(request);
+    }
+    c.write("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok");
+    c.hold(5s);
+  });
+  const std::string inner = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
+  std::ostringstream chunk;
+  chunk << std::hex << inner.size();
+  HttpClient client(tether->endpoint("faulty"));
+  client.send(
+      "POST / HTTP/1.1\r\nHost: a\r\nConnection: Transfer-Encoding, Host, close\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      chunk.str() + "\r\n" + inner + "\r\n0\r\n\r\n");
+  const auto r = client.read();
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "ok");
+  EXPECT_EQ(r.header("Content-Length"), "2") << r.head;
+  const auto seen = requests_seen();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_NE(seen[0].head.find("\r\nTransfer-Encoding: chunked\r\n"), std::string::npos)
+      << seen[0].head;
+  EXPECT_NE(seen[0].head.find("\r\nHost: a\r\n"), std::string::npos) << seen[0].head;
 }
 
 TEST_F(HttpDesync, ARepeatedContentLengthGoesOnAsOneField) {
