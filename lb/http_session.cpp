@@ -13,16 +13,15 @@
 #include <asio/use_awaitable.hpp>
 #include <asio/write.hpp>
 #include <cerrno>
-#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "lb/access_log.h"
-#include "lb/address_text.h"
 #include "lb/client_address.h"
 #include "lb/frontend.h"
 #include "lb/http/chunked_framer.h"
 #include "lb/http/cookie_header.h"
+#include "lb/http/forward_head.h"
 #include "lb/http/head.h"
 #include "lb/http/tokens.h"
 #include "lb/proxy_protocol.h"
@@ -64,20 +63,6 @@ void discard_readable(int fd) {
     if (n <= 0) return;
     total += static_cast<std::size_t>(n);
   }
-}
-
-// Hop-by-hop headers we manage ourselves on each side.
-bool connection_header(std::string_view name) {
-  return iequals(name, "connection") || iequals(name, "keep-alive") ||
-         iequals(name, "proxy-connection");
-}
-
-// Content-Length repeated with one length goes on once (http::content_length_value).
-void append_content_length(std::string& out, const http::Header& field) {
-  out.append(field.name)
-      .append(": ")
-      .append(http::content_length_value(field.value))
-      .append("\r\n");
 }
 
 const char* reason_phrase(unsigned status) {
@@ -306,7 +291,12 @@ asio::awaitable<void> HttpSession::run(std::shared_ptr<HttpSession> /*self*/) {
           x.cookie_server = frontend_.cookies->server(*value);
         }
       }
-      x.server_head = request_head_for_server(x);
+      x.server_head = http::request_head_for_server(
+          request_, {.upgrade = x.upgrade,
+                     // Our affinity cookie is ours: the server never sees it (SPEC §4).
+                     .drop_cookie = frontend_.cookies ? std::string_view(affinity.cookie.name)
+                                                      : std::string_view(),
+                     .client = peer_.address()});
       in_.consume(request_.size);
     }
     ++requests_;
@@ -811,6 +801,8 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
   // such a 101 is not HTTP/1.1 and the connection can serve nobody else.
   if (head.status == 101 && !x.upgrade)
     co_return co_await fail(502, "server switched protocols unasked");
+  if (!http::readable_by(head, x.version))
+    co_return co_await fail(502, "server sent Transfer-Encoding to an HTTP/1.0 client");
   x.status = head.status;
   set_phase(Phase::streaming, frontend_.config.idle_timeout);
   if (head.status == 101) {
@@ -835,7 +827,9 @@ asio::awaitable<bool> HttpSession::relay_response(Exchange& x) {
       worker_.winding_down())
     x.close_client = true;
   std::string& out = sc.client_head;
-  response_head_for_client(x, head, out);
+  http::begin_response_head(head, x.version, out);
+  append_set_cookie(x, out);
+  http::end_response_head(x.version, x.close_client, out);
   const bool server_keep_alive = head.keep_alive;
   const auto body = head.body;
   sc.in.consume(head.size);
@@ -973,46 +967,6 @@ asio::awaitable<void> HttpSession::linger() {
 
 // ---- heads ------------------------------------------------------------------------------------
 
-std::string HttpSession::request_head_for_server(const Exchange& x) const {
-  const auto& affinity = frontend_.config.affinity;
-  std::string out;
-  out.reserve(request_.size + 128);
-  out.append(request_.method).append(" ").append(request_.target);
-  out.append(request_.version == http::Version::http11 ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n");
-  std::string forwarded_for;
-  const http::ConnectionOptions hop(request_.headers);
-  bool length_sent = false;
-  for (const auto& h : request_.headers) {
-    if (connection_header(h.name)) continue;
-    if (iequals(h.name, "content-length")) {
-      if (!std::exchange(length_sent, true)) append_content_length(out, h);
-      continue;
-    }
-    // This hop's fields stay here; an Upgrade offered is passed on only when taken (run()).
-    if (iequals(h.name, "upgrade") ? !x.upgrade : hop.names(h.name)) continue;
-    if (iequals(h.name, "x-forwarded-for")) {
-      forwarded_for.append(forwarded_for.empty() ? "" : ", ").append(h.value);
-      continue;
-    }
-    if (frontend_.cookies && iequals(h.name, "cookie")) {
-      // Our affinity cookie is ours: the server never sees it (SPEC §4).
-      const std::string rest = http::remove_cookie(h.value, affinity.cookie.name);
-      if (!rest.empty()) out.append(h.name).append(": ").append(rest).append("\r\n");
-      continue;
-    }
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
-  out.append("X-Forwarded-For: ").append(forwarded_for).append(forwarded_for.empty() ? "" : ", ");
-  append_address(out, peer_.address());
-  out.append("\r\n");
-  if (x.upgrade)
-    out.append("Connection: upgrade\r\n");
-  else if (request_.version == http::Version::http10)
-    out.append("Connection: keep-alive\r\n");
-  out.append("\r\n");
-  return out;
-}
-
 void HttpSession::append_set_cookie(const Exchange& x, std::string& out) const {
   if (!x.route.set_cookie || !x.route.server) return;
   // Microsoft's MS-WSMAN rules: a session cookie (no Expires/Max-Age), not HttpOnly unless
@@ -1025,33 +979,6 @@ void HttpSession::append_set_cookie(const Exchange& x, std::string& out) const {
       .append("; Path=/");
   if (cookie.httponly) out.append("; HttpOnly");
   if (cookie.secure) out.append("; Secure");
-  out.append("\r\n");
-}
-
-void HttpSession::response_head_for_client(const Exchange& x, const http::ResponseHead& head,
-                                           std::string& out) const {
-  out.clear();
-  out.reserve(head.size + 128);
-  out.append(x.version == http::Version::http11 ? "HTTP/1.1 " : "HTTP/1.0 ")
-      .append(std::to_string(head.status))
-      .append(" ")
-      .append(head.reason)
-      .append("\r\n");
-  const http::ConnectionOptions hop(head.headers);
-  bool length_sent = false;
-  for (const auto& h : head.headers) {
-    if (connection_header(h.name) || hop.names(h.name)) continue;
-    if (iequals(h.name, "content-length")) {
-      if (!std::exchange(length_sent, true)) append_content_length(out, h);
-      continue;
-    }
-    out.append(h.name).append(": ").append(h.value).append("\r\n");
-  }
-  append_set_cookie(x, out);
-  if (x.close_client)
-    out.append("Connection: close\r\n");
-  else if (x.version == http::Version::http10)
-    out.append("Connection: keep-alive\r\n");
   out.append("\r\n");
 }
 

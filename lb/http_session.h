@@ -89,9 +89,6 @@ class HttpSession : public Session,
   // exchange logs it.
   asio::awaitable<void> respond_error(unsigned status, const char* reason, Exchange* x = nullptr);
   asio::awaitable<void> linger();
-  std::string request_head_for_server(const Exchange& x) const;
-  void response_head_for_client(const Exchange& x, const http::ResponseHead& head,
-                                std::string& out) const;
   void append_set_cookie(const Exchange& x, std::string& out) const;
 
   void set_phase(Phase phase, std::chrono::steady_clock::duration timeout);

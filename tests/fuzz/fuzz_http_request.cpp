@@ -7,10 +7,13 @@
 //    RequestHead parses like a fresh one;
 //  - an error carries a request status (400, 431, 501, 505); incomplete means no end yet;
 //  - a chunked body is framed alike whatever the read boundaries;
-//  - the affinity cookie is found inside a Cookie field, and removing it removes it.
+//  - the affinity cookie is found inside a Cookie field, and removing it removes it;
+//  - the head written for the server (forward_head.h) parses to the same request line, Host and
+//    framing, and keeps the server connection alive (within the head limits).
 #include <string_view>
 
 #include "lb/http/cookie_header.h"
+#include "lb/http/forward_head.h"
 #include "lb/http/request_head.h"
 #include "lb/http/tokens.h"
 #include "tests/fuzz/fuzz_target.h"
@@ -37,6 +40,29 @@ bool same_head(const RequestHead& a, const RequestHead& b) {
   return a.method == b.method && a.target == b.target && a.version == b.version &&
          a.body == b.body && a.content_length == b.content_length && a.keep_alive == b.keep_alive &&
          a.expect_continue == b.expect_continue && a.upgrade == b.upgrade && a.size == b.size;
+}
+
+// What the server reads where the request ends must be what Tether read: no field that
+// Connection names, no repeat, nothing Tether adds may change the framing.
+void check_forwarded(const RequestHead& head) {
+  const bool upgrade = head.upgrade && head.body == BodyKind::none;  // as the session decides
+  const std::string forwarded =
+      lb::http::request_head_for_server(head, {.upgrade = upgrade,
+                                               .drop_cookie = kCookieName,
+                                               .client = asio::ip::make_address_v4("192.0.2.7")});
+  // X-Forwarded-For and Connection are added: a head at the limits may go over them.
+  if (forwarded.size() > lb::http::kMaxHeadSize || head.headers.size() + 2 > lb::http::kMaxHeaders)
+    return;
+  RequestHead again;
+  ParseError error;
+  FUZZ_CHECK(lb::http::parse_request(forwarded, again, error) == Parse::complete);
+  FUZZ_CHECK(again.size == forwarded.size());
+  FUZZ_CHECK(again.method == head.method && again.target == head.target &&
+             again.version == head.version);
+  FUZZ_CHECK(again.body == head.body && again.content_length == head.content_length);
+  FUZZ_CHECK(again.keep_alive && again.upgrade == upgrade);
+  FUZZ_CHECK(lb::http::header_value(again.headers, "host") ==
+             lb::http::header_value(head.headers, "host"));
 }
 
 void check_complete(std::string_view data, const RequestHead& head) {
@@ -78,6 +104,7 @@ void check_complete(std::string_view data, const RequestHead& head) {
   for (const Header& header : head.headers) {
     if (lb::http::iequals(header.name, "cookie")) check_cookie_removal(header.value, kCookieName);
   }
+  check_forwarded(head);
 }
 
 }  // namespace

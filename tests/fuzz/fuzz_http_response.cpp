@@ -8,10 +8,13 @@
 //  - the body rules of RFC 9112 §6.3: HEAD, 1xx, 204 and 304 have none, a body running until
 //    close never keeps the connection alive, a length is never 0;
 //  - every error is a 502;
-//  - a chunked body is framed alike whatever the read boundaries.
+//  - a chunked body is framed alike whatever the read boundaries;
+//  - the head written for an HTTP/1.1 or 1.0 client (forward_head.h), when it can read one at
+//    all, parses to the same status and framing, and keeps the connection as it says.
 #include <array>
 #include <string_view>
 
+#include "lb/http/forward_head.h"
 #include "lb/http/response_head.h"
 #include "lb/http/tokens.h"
 #include "tests/fuzz/fuzz_target.h"
@@ -68,6 +71,27 @@ void check_complete(std::string_view data, std::string_view method, const Respon
              Parse::incomplete);
 }
 
+// What the client reads where the response ends must be what Tether read.
+void check_forwarded(std::string_view method, const ResponseHead& head, bool close_wanted) {
+  for (const auto version : {lb::http::Version::http11, lb::http::Version::http10}) {
+    if (!lb::http::readable_by(head, version)) continue;  // the session answers 502
+    const bool close = close_wanted || head.body == BodyKind::until_close;
+    std::string out;
+    lb::http::begin_response_head(head, version, out);
+    lb::http::end_response_head(version, close, out);
+    // A Connection field is added: a head at the limits may go over them.
+    if (out.size() > lb::http::kMaxHeadSize || head.headers.size() + 1 > lb::http::kMaxHeaders)
+      continue;
+    ResponseHead again;
+    ParseError error;
+    FUZZ_CHECK(lb::http::parse_response(out, method, again, error) == Parse::complete);
+    FUZZ_CHECK(again.size == out.size() && again.version == version);
+    FUZZ_CHECK(again.status == head.status && again.reason == head.reason);
+    FUZZ_CHECK(again.body == head.body && again.content_length == head.content_length);
+    FUZZ_CHECK(again.keep_alive == !close);
+  }
+}
+
 }  // namespace
 
 void run_http_response(std::string_view input) {
@@ -95,6 +119,7 @@ void run_http_response(std::string_view input) {
     if (head.status >= 200 || head.status == 101) break;
     data.remove_prefix(head.size);
   }
+  if (head.status != 101) check_forwarded(method, head, input[0] & 0x80);
   if (head.body == BodyKind::chunked) {
     check_chunked_framer(data.substr(head.size), static_cast<unsigned char>(input[0]) * 31u);
   }

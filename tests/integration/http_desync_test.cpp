@@ -278,6 +278,23 @@ TEST_F(HttpDesync, AnInvalidChunkedResponseIs502WhenNothingHasGoneOut) {
   expect_nothing_left();
 }
 
+TEST_F(HttpDesync, ATransferEncodingForAnHttp10ClientIs502) {
+  // RFC 9112 §6.1: never sent to an HTTP/1.0 client, which would take the chunk lines for the
+  // body. An HTTP/1.1 client on the same server is served.
+  start([](auto& c) {
+    for (std::string head; !(head = c.read_head()).empty();)
+      c.write("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+  });
+  HttpClient old_client(tether->endpoint("faulty"));
+  old_client.send("GET / HTTP/1.0\r\n\r\n");
+  const auto r = old_client.read();
+  EXPECT_EQ(r.status, 502u) << r.head;
+  HttpClient client(tether->endpoint("faulty"));
+  const auto served = client.get("/");
+  EXPECT_EQ(served.status, 200u);
+  EXPECT_EQ(served.body, "ok");
+}
+
 TEST_F(HttpDesync, AServerClosingAfter100ContinueGetsTheClientA502) {
   // An interim response does not end the exchange: the client still gets a final one.
   start([](auto& c) {
