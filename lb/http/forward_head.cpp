@@ -16,12 +16,12 @@ bool connection_field(std::string_view name) {
          iequals(name, "proxy-connection");
 }
 
-// Whether `field` is passed on as it came; a Content-Length is written once, in its one value.
-bool pass_on(const Header& field, bool& length_sent, std::string& out) {
-  if (!iequals(field.name, "content-length")) return true;
+// Whether `field` is a Content-Length, which goes on once, in its one value.
+bool content_length_written(const Header& field, bool& length_sent, std::string& out) {
+  if (!iequals(field.name, "content-length")) return false;
   if (!std::exchange(length_sent, true))
     out.append(field.name).append(": ").append(content_length_value(field.value)).append("\r\n");
-  return false;
+  return true;
 }
 
 }  // namespace
@@ -35,7 +35,7 @@ std::string request_head_for_server(const RequestHead& request, const RequestFor
   const ConnectionOptions hop(request.headers);
   bool length_sent = false;
   for (const auto& h : request.headers) {
-    if (connection_field(h.name) || !pass_on(h, length_sent, out)) continue;
+    if (connection_field(h.name) || content_length_written(h, length_sent, out)) continue;
     // This hop's fields stay here; an Upgrade offered is passed on only when taken.
     if (iequals(h.name, "upgrade") ? !how.upgrade : hop.names(h.name)) continue;
     if (iequals(h.name, "x-forwarded-for")) {
@@ -78,7 +78,9 @@ void begin_response_head(const ResponseHead& head, Version version, std::string&
   const ConnectionOptions hop(head.headers);
   bool length_sent = false;
   for (const auto& h : head.headers) {
-    if (connection_field(h.name) || hop.names(h.name) || !pass_on(h, length_sent, out)) continue;
+    if (connection_field(h.name) || hop.names(h.name) ||
+        content_length_written(h, length_sent, out))
+      continue;
     out.append(h.name).append(": ").append(h.value).append("\r\n");
   }
 }
