@@ -31,7 +31,7 @@ class Poller {
    public:
     // `tag` is what the socket was added with; `events` are epoll's (EPOLLIN, EPOLLOUT, ...).
     virtual void on_events(std::uint8_t tag, std::uint32_t events) = 0;
-    // What soon() asked for, about a millisecond later.
+    // What soon() asked for, within a millisecond.
     virtual void on_soon() {}
 
    protected:
@@ -46,8 +46,9 @@ class Poller {
   // Registers `fd` with EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET until it is closed. The tag tells
   // the target's sockets apart, and a socket from one that was closed in the same batch.
   std::error_code add(int fd, Target& target, std::uint8_t tag);
-  // Calls target->on_soon() about a millisecond from now, holding the target until then; one
-  // timer serves every target queued meanwhile (no allocation per call).
+  // Calls target->on_soon() within a millisecond from now, holding the target until then: one
+  // timer, armed by the first target queued, serves every target queued before it fires (no
+  // allocation per call).
   void soon(std::shared_ptr<Target> target);
   // Keeps `object` alive until no batch can name it any more.
   void retire(std::shared_ptr<void> object);

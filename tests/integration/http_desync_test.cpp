@@ -74,6 +74,20 @@ class HttpDesync : public HttpFaultTest {
       }
     };
   }
+  // A server that records one request, answers it with `response` and keeps the connection.
+  ScriptedServer::Script answering_once(std::string response) {
+    return [this, response](ScriptedServer::Connection& c) {
+      std::string pending;
+      Seen request;
+      if (!read_request(c, pending, request)) return;
+      {
+        std::lock_guard lock(mutex);
+        seen.push_back(request);
+      }
+      c.write(response);
+      c.hold(5s);
+    };
+  }
   std::vector<Seen> requests_seen() {
     std::lock_guard lock(mutex);
     return seen;
@@ -109,19 +123,9 @@ TEST_F(HttpDesync, AnUpgradeWithABodyIsPassedOnAsAPlainRequestWithItsBody) {
 
 TEST_F(HttpDesync, FieldsAConnectionHeaderNamesStayOnTheirHop) {
   // RFC 9110 §7.6.1: removed by a proxy, both ways (HAProxy does the same).
-  start([this](ScriptedServer::Connection& c) {
-    std::string pending;
-    Seen request;
-    if (!read_request(c, pending, request)) return;
-    {
-      std::lock_guard lock(mutex);
-      seen.push_back(request);
-    }
-    c.write(
-        "HTTP/1.1 200 OK\r\nConnection: X-Server-Hop\r\nX-Server-Hop: 1\r\n"
-        "X-Kept: 2\r\nContent-Length: 2\r\n\r\nok");
-    c.hold(5s);
-  });
+  start(
+      answering_once("HTTP/1.1 200 OK\r\nConnection: X-Server-Hop\r\nX-Server-Hop: 1\r\n"
+                     "X-Kept: 2\r\nContent-Length: 2\r\n\r\nok"));
   HttpClient client(tether->endpoint("faulty"));
   const auto r =
       client.get("/", "Connection: X-Client-Hop\r\nX-Client-Hop: secret\r\nX-Kept: 3\r\n");
@@ -139,17 +143,8 @@ TEST_F(HttpDesync, AConnectionHeaderCannotTakeAwayTheFraming) {
   // Transfer-Encoding the chunked body below would reach the server as a request of its own, and
   // a response without its Content-Length would leave the client waiting for the end (close, so
   // that a failure here is quick rather than a wait for the idle timeout).
-  start([this](ScriptedServer::Connection& c) {
-    std::string pending;
-    Seen request;
-    if (!read_request(c, pending, request)) return;
-    {
-      std::lock_guard lock(mutex);
-      seen.push_back(request);
-    }
-    c.write("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok");
-    c.hold(5s);
-  });
+  start(answering_once(
+      "HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 2\r\n\r\nok"));
   const std::string inner = "GET /smuggled HTTP/1.1\r\nHost: a\r\n\r\n";
   std::ostringstream chunk;
   chunk << std::hex << inner.size();
@@ -172,17 +167,7 @@ TEST_F(HttpDesync, AConnectionHeaderCannotTakeAwayTheFraming) {
 TEST_F(HttpDesync, ARepeatedContentLengthGoesOnAsOneField) {
   // RFC 9110 §8.6: repeats of one length are let through only as one field with one value; a
   // strict next hop (Tether's own client side among them) refuses a head that repeats it.
-  start([this](ScriptedServer::Connection& c) {
-    std::string pending;
-    Seen request;
-    if (!read_request(c, pending, request)) return;
-    {
-      std::lock_guard lock(mutex);
-      seen.push_back(request);
-    }
-    c.write("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\ncontent-length: 2\r\n\r\nok");
-    c.hold(5s);
-  });
+  start(answering_once("HTTP/1.1 200 OK\r\nContent-Length: 2, 2\r\ncontent-length: 2\r\n\r\nok"));
   HttpClient client(tether->endpoint("faulty"));
   client.send(
       "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nX-Between: 1\r\n"
